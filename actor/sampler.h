@@ -1,0 +1,78 @@
+// Batched trajectory sampling (DESIGN §2.3): B environments advance in
+// lock-step with ONE policy forward pass per step; an environment that
+// finishes is refilled at once so the batch stays full when lengths differ.
+//
+// Behaviour policy: with probability epsilon a uniform valid action, else a
+// sample from P_F (logits divided by `temperature`). After sampling, terminal
+// energies (and, when asked, the partial energies of every visited state) come
+// from the energy oracle in one batched call.
+//
+// Not thread-safe: one Sampler per thread. The policy module may be shared
+// with a trainer on the same thread (synchronous mode) or be the actor's own
+// copy that it reloads between calls.
+#ifndef LEDGFN_ACTOR_SAMPLER_H_
+#define LEDGFN_ACTOR_SAMPLER_H_
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "actor/energy_oracle.h"
+#include "common/model/policy_net.h"
+#include "common/task.h"
+#include "common/trajectory.h"
+
+namespace ledgfn {
+
+struct SamplerOptions {
+  int batch_size = 32;       // environments in lock-step
+  double epsilon = 0.0;      // probability of a uniform valid action
+  double temperature = 1.0;  // P_F logits are divided by this
+  bool partial_energies = false;
+  uint64_t seed = 0;
+  int32_t actor_id = 0;
+};
+
+class Sampler {
+ public:
+  Sampler(const Task& task, PolicyNet policy, EnergyOracle& oracle,
+          const SamplerOptions& options);
+
+  // Samples `n` complete trajectories, tagged with the current policy
+  // version, the actor id, this sampler's incarnation and consecutive
+  // sequence numbers.
+  absl::StatusOr<std::vector<Trajectory>> Sample(int n);
+
+  void set_policy_version(int64_t version) { policy_version_ = version; }
+  int64_t policy_version() const { return policy_version_; }
+  uint64_t incarnation() const { return incarnation_; }
+
+ private:
+  struct Env {
+    State state;
+    std::vector<int32_t> actions;
+    std::vector<State> visited;  // only with partial energies
+  };
+  void Reset(Env& env);
+  int ChooseAction(const float* probs, const uint8_t* mask);
+
+  const Task& task_;
+  PolicyNet policy_;
+  EnergyOracle& oracle_;
+  SamplerOptions options_;
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> uniform_{0.0, 1.0};
+  uint64_t incarnation_;
+  uint64_t next_sequence_ = 0;
+  int64_t policy_version_ = 0;
+  // Reused per-step buffers.
+  std::vector<float> features_;
+  std::vector<uint8_t> masks_;
+};
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_ACTOR_SAMPLER_H_

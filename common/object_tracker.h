@@ -1,0 +1,59 @@
+// Running record of the distinct terminal objects found so far, for the
+// "modes" and "top-100" metrics (DESIGN §2.6).
+//
+// Contract:
+//  * Thread-safe: actors and the learner may Add and query concurrently.
+//  * Objects are deduplicated by state; the first energy seen for an object
+//    is kept (energies are deterministic per object, so later ones agree).
+//  * num_modes counts distinct objects with task.IsMode.
+//  * TopKMeanReward is the mean of exp(-E) over the top_k lowest-energy
+//    distinct objects (all of them when fewer were seen; 0 when none).
+//    The top k are kept incrementally, so a query costs O(k), not a sort.
+//  * An object with a NaN energy is not recorded (it would break the
+//    ordering of the top k); Add returns false for it.
+#ifndef LEDGFN_COMMON_OBJECT_TRACKER_H_
+#define LEDGFN_COMMON_OBJECT_TRACKER_H_
+
+#include <cstdint>
+#include <set>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "common/task.h"
+
+namespace ledgfn {
+
+class ObjectTracker {
+ public:
+  static constexpr int kDefaultTopK = 100;
+
+  // Precondition: top_k >= 1.
+  explicit ObjectTracker(int top_k = kDefaultTopK);
+
+  ObjectTracker(const ObjectTracker&) = delete;
+  ObjectTracker& operator=(const ObjectTracker&) = delete;
+
+  // Records object x with energy E(x). Returns true when x was not seen
+  // before (and its energy is not NaN).
+  bool Add(const Task& task, const State& x, double energy)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  int64_t num_distinct() const ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t num_modes() const ABSL_LOCKS_EXCLUDED(mu_);
+  int top_k() const { return top_k_; }
+  double TopKMeanReward() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  const int top_k_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<State> seen_ ABSL_GUARDED_BY(mu_);
+  int64_t num_modes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Energies of the best (lowest-energy) top_k_ distinct objects; the worst
+  // of them is *rbegin(), the one a better newcomer evicts.
+  std::multiset<double> best_energies_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_COMMON_OBJECT_TRACKER_H_

@@ -1,0 +1,133 @@
+// The task interface shared by actors (sampling), the learner (batch
+// construction, evaluation) and the replay service (validation).
+//
+// Contract (DESIGN §2, §3):
+//  * A state is a fixed-size vector of `state_size()` int32 values. The
+//    initial state s_0 is `InitialState()`.
+//  * Forward actions are indexed 0..num_forward_actions()-1. If the task has a
+//    stop action it is the last index, `stop_action()`. Taking the stop action
+//    ends the trajectory; the object x is the state it was taken in.
+//    Tasks without a stop action end when `IsTerminal(s)` becomes true after a
+//    forward step; the object x is that state.
+//  * Every non-stop forward action a is undone by backward action
+//    `BackwardAction(a)`; backward actions are indexed
+//    0..num_backward_actions()-1. Every transition adds one unit of "size", so
+//    the number of non-stop transitions T' equals `Level(x)` and states of one
+//    level form a layer of the DAG (this gives the topological order of the
+//    exact evaluator).
+//  * Masks: a state always has at least one valid forward action unless it is
+//    terminal, and at least one valid backward action unless it is s_0.
+//  * Energies are in the energy domain: R(x) = exp(-E(x)). `PartialEnergy` is
+//    the task-defined energy of any intermediate state (used by FL-GFN).
+//
+// No torch here: this library is linked by the replay service.
+#ifndef LEDGFN_COMMON_TASK_H_
+#define LEDGFN_COMMON_TASK_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace ledgfn {
+
+using State = std::vector<int32_t>;
+
+// Per-task training defaults (DESIGN §3, "reference settings").
+struct TaskDefaults {
+  int batch_size = 16;
+  int replay_batch_size = 0;
+  double subtb_lambda = 0.9;
+  double epsilon = 0.0;
+  double policy_lr = 1e-3;
+  double log_z_lr = 1e-1;
+  double potential_lr = 1e-3;
+  int hidden = 256;
+  int layers = 2;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+
+  // Identity and sizes.
+  virtual std::string name() const = 0;
+  virtual int state_size() const = 0;
+  virtual int feature_size() const = 0;
+  virtual int num_forward_actions() const = 0;
+  virtual int num_backward_actions() const = 0;
+  virtual bool has_stop_action() const = 0;
+  // Index of the stop action; -1 when the task has none.
+  int stop_action() const {
+    return has_stop_action() ? num_forward_actions() - 1 : -1;
+  }
+  // Upper bound on T (transitions including the stop).
+  virtual int max_trajectory_length() const = 0;
+
+  // Dynamics.
+  virtual State InitialState() const = 0;
+  // Writes num_forward_actions() bytes: 1 = valid.
+  virtual void ForwardMask(const State& s, uint8_t* mask) const = 0;
+  // Writes num_backward_actions() bytes: 1 = valid.
+  virtual void BackwardMask(const State& s, uint8_t* mask) const = 0;
+  // Applies a valid non-stop forward action in place.
+  virtual void Step(State& s, int action) const = 0;
+  // The backward action that undoes non-stop forward action `action`.
+  virtual int BackwardAction(int action) const { return action; }
+  // True when `s` is an object the trajectory must end at without a stop
+  // action (tasks without stop only).
+  virtual bool IsTerminal(const State& s) const = 0;
+  // Number of non-stop transitions from s_0 to s.
+  virtual int Level(const State& s) const = 0;
+
+  // Features of a state for the networks: writes feature_size() floats.
+  virtual void Features(const State& s, float* out) const = 0;
+
+  // Energies and evaluation.
+  virtual double Energy(const State& x) const = 0;
+  virtual double PartialEnergy(const State& s) const = 0;
+  virtual bool IsMode(const State& x) const = 0;
+  // Whether the exact evaluator may enumerate the state DAG.
+  virtual bool exactly_enumerable() const = 0;
+  // Exact log Z when known in closed form or by DP (set); otherwise the
+  // exact evaluator computes it by enumeration.
+  virtual absl::StatusOr<double> ExactLogZ() const;
+
+  // A human-readable rendering of an object (for logs and sample dumps).
+  virtual std::string ToString(const State& x) const;
+
+  virtual TaskDefaults defaults() const = 0;
+
+  // Convenience built on the virtual interface ---------------------------
+
+  // Replays `actions` from s_0, checking each for legality. Returns the
+  // visited states s_0..s_{T'} (the stop marker is not a state), so
+  // result.back() is the object x. Fails with INVALID_ARGUMENT on an
+  // out-of-range or masked action, a stop that is not last, or a trajectory
+  // that does not end at a terminal object.
+  absl::StatusOr<std::vector<State>> Replay(
+      absl::Span<const int32_t> actions) const;
+};
+
+// Creates a task from its name and the options that select its size, e.g.
+// "hypergrid" (options: dim, side), "set" (size: small/medium/large), "bag".
+struct TaskOptions {
+  std::string name = "bag";
+  int hypergrid_dim = 4;
+  int hypergrid_side = 8;
+  double hypergrid_r0 = 0.1;
+  double hypergrid_r1 = 0.5;
+  double hypergrid_r2 = 2.0;
+  std::string set_size = "small";
+  // Optional file with one 13-letter bag per line (letters 'a'..'g' or
+  // 'A'..'G'); empty uses the seeded hash modes.
+  std::string bag_modes_file;
+};
+absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options);
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_COMMON_TASK_H_

@@ -1,0 +1,88 @@
+// The embedded run (`ledgfn train`, DESIGN §1): actors as threads, the replay
+// table in memory, the learner on the calling thread, no network. It wires
+// the same classes the distributed roles use: Sampler/ActorLoop (actor/),
+// Table/RateLimiter (replay/), Trainer (learner/).
+//
+// Flow per round:
+//   actors = 0 (synchronous, deterministic for a seed): the learner thread
+//     samples `batch_size` fresh trajectories with the current policy;
+//   actors > 0: actor threads sample continuously with the newest published
+//     policy; a rate limiter (one policy-batch sample per inserted trajectory,
+//     bounded lead) keeps them at most a few batches ahead of the learner.
+//   Then Trainer::Round: N_phi r_phi steps on the newest window, one policy
+//   step on the fresh batch plus `replay_batch_size` replayed trajectories.
+// Every `eval_every` rounds one evaluation row is written (see EvalRow).
+#ifndef LEDGFN_LAUNCHER_EMBEDDED_TRAINER_H_
+#define LEDGFN_LAUNCHER_EMBEDDED_TRAINER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/task.h"
+#include "learner/trainer.h"
+
+namespace ledgfn {
+
+struct EmbeddedOptions {
+  TrainerOptions trainer;
+  int batch_size = 32;         // fresh trajectories per policy step
+  int replay_batch_size = 0;   // replayed trajectories added to it
+  std::string replay_selector = "prioritized";  // or "uniform"
+  double priority_alpha = 1.0;
+  int64_t window = 0;          // r_phi window W; 0 = 300 x batch_size
+  int64_t capacity = 100000;   // replay table capacity
+  int actors = 0;              // actor threads; 0 = sample on the learner
+  int64_t rounds = 1000;
+  int64_t eval_every = 50;
+  double epsilon = 0.0;
+  double temperature = 1.0;
+  int publish_every = 1;       // policy versions for actor threads
+
+  absl::Status Validate() const;
+};
+
+// One evaluation (a row of metrics.csv). Row 0 is the untrained policy.
+struct EvalRow {
+  int64_t round = 0;
+  int64_t trajectories = 0;  // sampled so far
+  double seconds = 0;
+  double policy_loss = 0;
+  double potential_loss = 0;
+  double log_z = 0;
+  int64_t modes = 0;
+  int64_t distinct = 0;
+  double top100 = 0;
+  std::optional<double> l1;
+  std::optional<double> log_z_error;
+  double exact_log_z = 0;
+  double trajectories_per_second = 0;
+  double rounds_per_second = 0;
+  int64_t skipped_steps = 0;
+};
+
+// metrics.csv: one header line, then one line per evaluation ("nan" for
+// values the task cannot compute exactly).
+std::string EvalCsvHeader();
+std::string EvalRowToCsv(const EvalRow& row);
+
+struct EmbeddedCallbacks {
+  // After every round (for the progress bar): this round's counters and
+  // losses, with the evaluation fields of the newest evaluation.
+  std::function<void(const EvalRow& current)> on_round;
+  // After every evaluation.
+  std::function<void(const EvalRow& row)> on_eval;
+};
+
+// Runs to completion; returns every evaluation row: round 0 (before
+// training), every `eval_every` rounds, and the final round.
+absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
+    const Task& task, const EmbeddedOptions& options,
+    const EmbeddedCallbacks& callbacks);
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_LAUNCHER_EMBEDDED_TRAINER_H_

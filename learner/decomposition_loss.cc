@@ -1,0 +1,58 @@
+#include "learner/decomposition_loss.h"
+
+#include <vector>
+
+namespace ledgfn {
+
+double DropoutProbability(double dropout, int64_t nonstop_length) {
+  if (dropout >= 0) return dropout;
+  return nonstop_length < 10 ? 0.1 : 0.2;
+}
+
+torch::Tensor DrawKeepMask(const TrajectoryBatch& batch, double dropout,
+                           std::mt19937_64& rng) {
+  const int64_t B = batch.batch_size;
+  const int64_t L = batch.max_length;
+  torch::Tensor lengths = batch.nonstop_lengths.to(torch::kCPU);
+  const int64_t* tn = lengths.data_ptr<int64_t>();
+  std::vector<float> keep(B * L, 0.0f);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (int64_t b = 0; b < B; ++b) {
+    if (tn[b] == 0) continue;
+    const double p = DropoutProbability(dropout, tn[b]);
+    int kept = 0;
+    for (int64_t t = 0; t < tn[b]; ++t) {
+      const bool k = uniform(rng) >= p;
+      keep[b * L + t] = k ? 1.0f : 0.0f;
+      kept += k;
+    }
+    if (kept == 0) {
+      std::uniform_int_distribution<int64_t> pick(0, tn[b] - 1);
+      keep[b * L + pick(rng)] = 1.0f;
+    }
+  }
+  return torch::from_blob(keep.data(), {B, L}, torch::kFloat)
+      .clone()
+      .to(batch.energy.device());
+}
+
+torch::Tensor DecompositionLoss(const torch::Tensor& phi,
+                                const torch::Tensor& keep,
+                                const TrajectoryBatch& batch) {
+  torch::Tensor tn = batch.nonstop_lengths.to(phi.scalar_type());
+  torch::Tensor has_steps = batch.nonstop_lengths > 0;
+  torch::Tensor kept_count = keep.sum(1);
+  torch::Tensor safe_count =
+      torch::where(has_steps, kept_count, torch::ones_like(kept_count));
+  torch::Tensor safe_tn = torch::where(has_steps, tn, torch::ones_like(tn));
+  // keep is zero outside non-stop transitions, so padding never contributes.
+  torch::Tensor mean_phi =
+      torch::where(keep > 0, phi, torch::zeros_like(phi)).sum(1) / safe_count;
+  torch::Tensor residual = batch.energy / safe_tn - mean_phi;
+  torch::Tensor per_traj =
+      torch::where(has_steps, residual.square(), torch::zeros_like(residual));
+  torch::Tensor n = has_steps.sum().clamp_min(1).to(phi.scalar_type());
+  return per_traj.sum() / n;
+}
+
+}  // namespace ledgfn

@@ -1,0 +1,34 @@
+// LED-GFN's energy decomposition loss with dropout (DESIGN §2.2):
+//
+//   l_phi(tau) = ( E(x)/T' - (1/C) sum_{t<T'} z_t phi_t )^2,  C = sum_t z_t,
+//
+// averaged over the trajectories with T' > 0 (T' = 0 has nothing to
+// decompose). z_t ~ Bernoulli(1 - p) over the T' non-stop transitions; if all
+// are dropped one is kept uniformly at random.
+#ifndef LEDGFN_LEARNER_DECOMPOSITION_LOSS_H_
+#define LEDGFN_LEARNER_DECOMPOSITION_LOSS_H_
+
+#include <torch/torch.h>
+
+#include <random>
+
+#include "learner/trajectory_batch.h"
+
+namespace ledgfn {
+
+// The dropout probability for a trajectory with T' non-stop transitions:
+// `dropout` when it is >= 0, otherwise the paper's rule 0.1 (T' < 10) or 0.2.
+double DropoutProbability(double dropout, int64_t nonstop_length);
+
+// keep mask z: [B, L] float in {0,1}, zero outside the non-stop transitions.
+torch::Tensor DrawKeepMask(const TrajectoryBatch& batch, double dropout,
+                           std::mt19937_64& rng);
+
+// phi, keep: [B, L]. Returns a scalar (zero when no trajectory has T' > 0).
+torch::Tensor DecompositionLoss(const torch::Tensor& phi,
+                                const torch::Tensor& keep,
+                                const TrajectoryBatch& batch);
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_LEARNER_DECOMPOSITION_LOSS_H_

@@ -1,0 +1,177 @@
+#include "learner/trainer.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_format.h"
+#include "learner/balance_loss.h"
+#include "learner/credit_assignment.h"
+#include "learner/decomposition_loss.h"
+#include "learner/policy_loss.h"
+
+namespace ledgfn {
+
+absl::Status TrainerOptions::Validate() const {
+  if (!(subtb_lambda > 0) || !std::isfinite(subtb_lambda)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("lambda must be > 0, got %g", subtb_lambda));
+  }
+  for (auto [name, lr] : {std::pair<const char*, double>{"policy_lr", policy_lr},
+                          {"log_z_lr", log_z_lr},
+                          {"potential_lr", potential_lr}}) {
+    if (!(lr > 0) || !std::isfinite(lr)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s must be > 0, got %g", name, lr));
+    }
+  }
+  if (potential_steps < 0) {
+    return absl::InvalidArgumentError("potential steps must be >= 0");
+  }
+  if (led_dropout >= 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "LED dropout must be < 1 (negative = paper's rule), got %g",
+        led_dropout));
+  }
+  if (hidden < 1 || layers < 1) {
+    return absl::InvalidArgumentError("hidden width and layers must be >= 1");
+  }
+  if (!(grad_clip > 0)) {
+    return absl::InvalidArgumentError("gradient clip must be > 0");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
+    const Task& task, const TrainerOptions& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  return std::unique_ptr<Trainer>(new Trainer(task, options));
+}
+
+Trainer::Trainer(const Task& task, const TrainerOptions& options)
+    : task_(task), options_(options), rng_(options.seed) {
+  torch::manual_seed(options.seed);
+  policy_ = PolicyNet(PolicyNetOptions{task.feature_size(),
+                                       task.num_forward_actions(),
+                                       task.num_backward_actions(),
+                                       options.hidden, options.layers});
+  potential_ = PotentialNet(
+      PotentialNetOptions{task.feature_size(), options.hidden, options.layers});
+  policy_->to(options.device);
+  potential_->to(options.device);
+
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(policy_->network_parameters(),
+                      std::make_unique<torch::optim::AdamOptions>(options.policy_lr));
+  groups.emplace_back(std::vector<torch::Tensor>{policy_->log_z()},
+                      std::make_unique<torch::optim::AdamOptions>(options.log_z_lr));
+  policy_optimizer_ = std::make_unique<torch::optim::Adam>(
+      std::move(groups), torch::optim::AdamOptions(options.policy_lr));
+  potential_optimizer_ = std::make_unique<torch::optim::Adam>(
+      potential_->parameters(), torch::optim::AdamOptions(options.potential_lr));
+  if (UsesPartialEnergies(options.objective)) {
+    initial_partial_energy_ = task.PartialEnergy(task.InitialState());
+  }
+}
+
+double Trainer::ReportedLogZ() const {
+  return policy_->log_z().item<double>() - initial_partial_energy_;
+}
+
+absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
+    const std::vector<TrajectoryRef>& refs) {
+  std::vector<const Trajectory*> ptrs;
+  ptrs.reserve(refs.size());
+  for (const auto& r : refs) ptrs.push_back(r.get());
+  auto batch = BuildTrajectoryBatch(task_, ptrs,
+                                    UsesPartialEnergies(options_.objective));
+  if (!batch.ok()) return batch.status();
+  return batch->To(options_.device);
+}
+
+bool Trainer::ApplyStep(torch::Tensor loss, torch::optim::Optimizer& optimizer,
+                        const std::vector<torch::Tensor>& params) {
+  // The one host synchronisation of a step: the value is logged anyway.
+  if (!std::isfinite(loss.item<double>())) {
+    ++skipped_;
+    return false;
+  }
+  optimizer.zero_grad();
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(params, options_.grad_clip);
+  optimizer.step();
+  return true;
+}
+
+absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLoss(
+    const TrajectoryBatch& batch) {
+  PolicyOutputs out = policy_->forward(batch.features);
+  CreditAssignment credits;
+  if (UsesLearnedCredits(options_.objective)) {
+    torch::NoGradGuard no_grad;
+    const int64_t L = batch.max_length;
+    torch::Tensor phi = potential_->forward(batch.features.narrow(1, 0, L),
+                                            batch.features.narrow(1, 1, L));
+    credits = LearnedCredits(phi, batch, options_.led_variant);
+  } else if (UsesPartialEnergies(options_.objective)) {
+    credits = PartialEnergyCredits(batch);
+  } else {
+    credits = PlainCredits(batch);
+  }
+  torch::Tensor weights =
+      SpanWeights(batch.lengths, batch.max_length,
+                  SpanWeightingOf(options_.objective), options_.subtb_lambda);
+  return PolicyLoss(PolicyLossInputs{&out, policy_->log_z(), &batch, &credits,
+                                     weights, options_.uniform_backward});
+}
+
+absl::StatusOr<double> Trainer::PolicyStep(
+    const std::vector<TrajectoryRef>& refs) {
+  auto batch = Prepare(refs);
+  if (!batch.ok()) return batch.status();
+  auto loss = ComputePolicyLoss(*batch);
+  if (!loss.ok()) return loss.status();
+  const double value = loss->item<double>();
+  ApplyStep(*loss, *policy_optimizer_, policy_->parameters());
+  ++step_;
+  return value;
+}
+
+absl::StatusOr<double> Trainer::PotentialStep(
+    const std::vector<TrajectoryRef>& refs) {
+  auto batch = Prepare(refs);
+  if (!batch.ok()) return batch.status();
+  const int64_t L = batch->max_length;
+  torch::Tensor phi = potential_->forward(batch->features.narrow(1, 0, L),
+                                          batch->features.narrow(1, 1, L));
+  torch::Tensor keep = DrawKeepMask(*batch, options_.led_dropout, rng_);
+  torch::Tensor loss = DecompositionLoss(phi, keep, *batch);
+  const double value = loss.item<double>();
+  ApplyStep(loss, *potential_optimizer_, potential_->parameters());
+  return value;
+}
+
+absl::StatusOr<RoundStats> Trainer::Round(TrajectorySource& source) {
+  RoundStats stats;
+  if (UsesLearnedCredits(options_.objective) && options_.potential_steps > 0) {
+    double total = 0;
+    for (int i = 0; i < options_.potential_steps; ++i) {
+      auto refs = source.PotentialBatch();
+      if (!refs.ok()) return refs.status();
+      auto loss = PotentialStep(*refs);
+      if (!loss.ok()) return loss.status();
+      total += *loss;
+    }
+    stats.potential_loss = total / options_.potential_steps;
+  }
+  auto refs = source.PolicyBatch();
+  if (!refs.ok()) return refs.status();
+  auto loss = PolicyStep(*refs);
+  if (!loss.ok()) return loss.status();
+  stats.policy_loss = *loss;
+  stats.step = step_;
+  stats.log_z = ReportedLogZ();
+  stats.skipped_steps = skipped_;
+  return stats;
+}
+
+}  // namespace ledgfn

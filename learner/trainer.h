@@ -1,0 +1,107 @@
+// The learner's training round (DESIGN §2.2):
+//   LED objectives: N_phi potential steps, each on a minibatch from the newest
+//   window (TrajectorySource::PotentialBatch), then one policy step;
+//   other objectives: one policy step.
+// The policy step recomputes log P_F / log P_B from the stored actions, uses
+// the objective's credits (detached for LED) and clips the gradient norm.
+// A step whose loss is not finite is skipped and counted (never reaches the
+// optimizer).
+//
+// Models and optimizers live on `options.device`; the same code runs on CPU
+// and CUDA.
+#ifndef LEDGFN_LEARNER_TRAINER_H_
+#define LEDGFN_LEARNER_TRAINER_H_
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/model/policy_net.h"
+#include "common/model/potential_net.h"
+#include "common/task.h"
+#include "learner/objective.h"
+#include "learner/trajectory_batch.h"
+#include "learner/trajectory_source.h"
+
+namespace ledgfn {
+
+struct TrainerOptions {
+  Objective objective = Objective::kLEDSubTB;
+  LedVariant led_variant = LedVariant::kRedistribute;
+  double subtb_lambda = 0.9;
+  bool uniform_backward = false;
+  double policy_lr = 1e-3;
+  double log_z_lr = 1e-1;
+  double potential_lr = 1e-3;
+  int potential_steps = 8;
+  // Dropout probability of the decomposition loss; < 0 means the paper's
+  // rule (0.1 when T' < 10, else 0.2).
+  double led_dropout = -1;
+  double grad_clip = 10.0;
+  int hidden = 256;
+  int layers = 2;
+  uint64_t seed = 0;
+  torch::Device device = torch::kCPU;
+
+  absl::Status Validate() const;
+};
+
+struct RoundStats {
+  int64_t step = 0;  // policy steps done, this round included
+  double policy_loss = 0;
+  double potential_loss = 0;  // mean over the round's r_phi steps (LED only)
+  double log_z = 0;           // reported estimate (see Trainer::ReportedLogZ)
+  int64_t skipped_steps = 0;  // cumulative non-finite losses skipped
+};
+
+class Trainer {
+ public:
+  static absl::StatusOr<std::unique_ptr<Trainer>> Create(
+      const Task& task, const TrainerOptions& options);
+
+  // One round. Errors from the source (e.g. CANCELLED) are returned as is;
+  // an invalid trajectory yields INVALID_ARGUMENT.
+  absl::StatusOr<RoundStats> Round(TrajectorySource& source);
+
+  // The two kinds of step, for tests and benchmarks. Each returns the loss
+  // value before the update (NaN if the step was skipped).
+  absl::StatusOr<double> PotentialStep(const std::vector<TrajectoryRef>& batch);
+  absl::StatusOr<double> PolicyStep(const std::vector<TrajectoryRef>& batch);
+
+  // The policy loss on a batch without updating anything (for tests).
+  absl::StatusOr<torch::Tensor> ComputePolicyLoss(const TrajectoryBatch& batch);
+
+  // log F(s_0) as an estimate of log Z: the learned scalar, minus E(s_0) for
+  // FL objectives (whose credits rescale every reward by exp(E(s_0))).
+  double ReportedLogZ() const;
+
+  PolicyNet& policy() { return policy_; }
+  PotentialNet& potential() { return potential_; }
+  const TrainerOptions& options() const { return options_; }
+  int64_t step() const { return step_; }
+
+ private:
+  Trainer(const Task& task, const TrainerOptions& options);
+  absl::StatusOr<TrajectoryBatch> Prepare(const std::vector<TrajectoryRef>& refs);
+  // Clips, checks for NaN and steps; returns false if skipped.
+  bool ApplyStep(torch::Tensor loss, torch::optim::Optimizer& optimizer,
+                 const std::vector<torch::Tensor>& params);
+
+  const Task& task_;
+  TrainerOptions options_;
+  double initial_partial_energy_ = 0;  // E(s_0), for FL's log Z report
+  PolicyNet policy_{nullptr};
+  PotentialNet potential_{nullptr};
+  std::unique_ptr<torch::optim::Adam> policy_optimizer_;
+  std::unique_ptr<torch::optim::Adam> potential_optimizer_;
+  std::mt19937_64 rng_;
+  int64_t step_ = 0;
+  int64_t skipped_ = 0;
+};
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_LEARNER_TRAINER_H_

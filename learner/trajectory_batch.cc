@@ -1,0 +1,144 @@
+#include "learner/trajectory_batch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_format.h"
+
+namespace ledgfn {
+
+TrajectoryBatch TrajectoryBatch::To(const torch::Device& device) const {
+  if (device.is_cpu()) return *this;
+  TrajectoryBatch out = *this;
+  for (torch::Tensor* t :
+       {&out.features, &out.forward_mask, &out.backward_mask, &out.actions,
+        &out.backward_actions, &out.transition_mask, &out.nonstop_mask,
+        &out.lengths, &out.nonstop_lengths, &out.energy, &out.partial_energy,
+        &out.uniform_log_pb}) {
+    if (t->defined()) *t = t->pin_memory().to(device, /*non_blocking=*/true);
+  }
+  return out;
+}
+
+absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
+    const Task& task, absl::Span<const Trajectory* const> trajectories,
+    bool with_partial_energies) {
+  const int64_t batch = static_cast<int64_t>(trajectories.size());
+  if (batch == 0) return absl::InvalidArgumentError("empty trajectory batch");
+  const bool has_stop = task.has_stop_action();
+
+  // Replay every trajectory first: it validates and gives the states.
+  std::vector<std::vector<State>> states(batch);
+  int64_t max_length = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    const Trajectory& traj = *trajectories[b];
+    auto replayed = task.Replay(traj.actions);
+    if (!replayed.ok()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "trajectory %d: %s", b, replayed.status().message()));
+    }
+    if (!std::isfinite(traj.energy)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("trajectory %d: energy is not finite", b));
+    }
+    states[b] = *std::move(replayed);
+    const size_t nonstop = states[b].size() - 1;
+    if (with_partial_energies) {
+      if (traj.partial_energies.size() != nonstop + 1) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "trajectory %d: %d partial energies for %d states", b,
+            traj.partial_energies.size(), nonstop + 1));
+      }
+      for (double e : traj.partial_energies) {
+        if (!std::isfinite(e)) {
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "trajectory %d: partial energy is not finite", b));
+        }
+      }
+    }
+    max_length = std::max<int64_t>(max_length, traj.actions.size());
+  }
+
+  const int64_t L = max_length;
+  const int64_t F = task.feature_size();
+  const int64_t A = task.num_forward_actions();
+  const int64_t Ab = task.num_backward_actions();
+  auto f32 = torch::TensorOptions().dtype(torch::kFloat);
+  auto i64 = torch::TensorOptions().dtype(torch::kLong);
+  auto u8 = torch::TensorOptions().dtype(torch::kBool);
+
+  TrajectoryBatch out;
+  out.batch_size = batch;
+  out.max_length = L;
+  out.features = torch::zeros({batch, L + 1, F}, f32);
+  out.forward_mask = torch::ones({batch, L + 1, A}, u8);
+  out.backward_mask = torch::ones({batch, L + 1, Ab}, u8);
+  out.actions = torch::zeros({batch, L}, i64);
+  out.backward_actions = torch::zeros({batch, L}, i64);
+  out.transition_mask = torch::zeros({batch, L}, u8);
+  out.nonstop_mask = torch::zeros({batch, L}, u8);
+  out.lengths = torch::zeros({batch}, i64);
+  out.nonstop_lengths = torch::zeros({batch}, i64);
+  out.energy = torch::zeros({batch}, f32);
+  out.uniform_log_pb = torch::zeros({batch, L}, f32);
+  if (with_partial_energies) {
+    out.partial_energy = torch::zeros({batch, L + 1}, f32);
+  }
+
+  float* features = out.features.data_ptr<float>();
+  // bool tensors are stored one byte per element.
+  uint8_t* fmask = reinterpret_cast<uint8_t*>(out.forward_mask.data_ptr<bool>());
+  uint8_t* bmask =
+      reinterpret_cast<uint8_t*>(out.backward_mask.data_ptr<bool>());
+  int64_t* actions = out.actions.data_ptr<int64_t>();
+  int64_t* bactions = out.backward_actions.data_ptr<int64_t>();
+  bool* tmask = out.transition_mask.data_ptr<bool>();
+  bool* nmask = out.nonstop_mask.data_ptr<bool>();
+  int64_t* lengths = out.lengths.data_ptr<int64_t>();
+  int64_t* nonstop_lengths = out.nonstop_lengths.data_ptr<int64_t>();
+  float* energy = out.energy.data_ptr<float>();
+  float* ulogpb = out.uniform_log_pb.data_ptr<float>();
+  float* partial = with_partial_energies
+                       ? out.partial_energy.data_ptr<float>()
+                       : nullptr;
+
+  out.objects.reserve(batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    const Trajectory& traj = *trajectories[b];
+    const std::vector<State>& s = states[b];
+    const int64_t T = static_cast<int64_t>(traj.actions.size());
+    const int64_t Tn = static_cast<int64_t>(s.size()) - 1;
+    lengths[b] = T;
+    nonstop_lengths[b] = Tn;
+    energy[b] = static_cast<float>(traj.energy);
+    for (int64_t t = 0; t <= Tn; ++t) {
+      const int64_t row = b * (L + 1) + t;
+      task.Features(s[t], features + row * F);
+      if (t < T) task.ForwardMask(s[t], fmask + row * A);
+      if (t >= 1) {
+        uint8_t* m = bmask + row * Ab;
+        task.BackwardMask(s[t], m);
+        int valid = 0;
+        for (int64_t k = 0; k < Ab; ++k) valid += m[k] != 0;
+        ulogpb[b * L + t - 1] = -std::log(static_cast<float>(valid));
+      }
+      if (partial != nullptr) {
+        partial[row] = static_cast<float>(traj.partial_energies[t]);
+      }
+    }
+    for (int64_t t = 0; t < T; ++t) {
+      actions[b * L + t] = traj.actions[t];
+      tmask[b * L + t] = true;
+      const bool is_stop = has_stop && t == T - 1;
+      if (!is_stop) {
+        nmask[b * L + t] = true;
+        bactions[b * L + t] = task.BackwardAction(traj.actions[t]);
+      }
+    }
+    out.objects.push_back(s.back());
+  }
+  return out;
+}
+
+}  // namespace ledgfn

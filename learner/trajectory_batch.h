@@ -1,0 +1,67 @@
+// Turns trajectories (action lists) into padded tensors for the learner.
+//
+// Layout for a batch of B trajectories with lengths T_b (transitions, the
+// stop included) and T'_b (non-stop transitions); L = max_b T_b:
+//   features        [B, L+1, F]  features of s_0..s_{T'_b}; zeros elsewhere
+//                                (including the stop marker x⊤ at index T_b)
+//   forward_mask    [B, L+1, A]  task masks at s_t for t < T_b, all-valid
+//                                elsewhere (padding must never yield NaN)
+//   backward_mask   [B, L+1, A_b] task masks at s_t for 1 <= t <= T'_b,
+//                                all-valid elsewhere
+//   actions         [B, L]       a_t (0 beyond T_b)
+//   backward_actions[B, L]       the backward action undoing a_t (0 for the
+//                                stop and padding)
+//   transition_mask [B, L]       t < T_b
+//   nonstop_mask    [B, L]       t < T'_b
+//   lengths, nonstop_lengths [B] T_b, T'_b (int64)
+//   energy          [B]          E(x)
+//   partial_energy  [B, L+1]     E(s_t) for t <= T'_b, 0 elsewhere (only when
+//                                requested; FL objectives)
+//   uniform_log_pb  [B, L]       log(1 / #valid backward actions at s_{t+1})
+//                                for non-stop transitions, 0 elsewhere
+// Every tensor is on the CPU; `To(device)` moves them.
+#ifndef LEDGFN_LEARNER_TRAJECTORY_BATCH_H_
+#define LEDGFN_LEARNER_TRAJECTORY_BATCH_H_
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/task.h"
+#include "common/trajectory.h"
+
+namespace ledgfn {
+
+struct TrajectoryBatch {
+  int64_t batch_size = 0;
+  int64_t max_length = 0;
+  torch::Tensor features;
+  torch::Tensor forward_mask;
+  torch::Tensor backward_mask;
+  torch::Tensor actions;
+  torch::Tensor backward_actions;
+  torch::Tensor transition_mask;
+  torch::Tensor nonstop_mask;
+  torch::Tensor lengths;
+  torch::Tensor nonstop_lengths;
+  torch::Tensor energy;
+  torch::Tensor partial_energy;  // undefined unless requested
+  torch::Tensor uniform_log_pb;
+  // The terminal object x of each trajectory.
+  std::vector<State> objects;
+
+  TrajectoryBatch To(const torch::Device& device) const;
+};
+
+// Validates every trajectory against the task (Task::Replay) and, when
+// `with_partial_energies`, that it carries T'+1 finite partial energies.
+// INVALID_ARGUMENT names the offending trajectory.
+absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
+    const Task& task, absl::Span<const Trajectory* const> trajectories,
+    bool with_partial_energies);
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_LEARNER_TRAJECTORY_BATCH_H_
