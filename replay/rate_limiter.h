@@ -132,7 +132,7 @@ class RateLimiter {
   RateLimiter& operator=(const RateLimiter&) = delete;
 
   // Whether `n` inserts / samples would be legal now (see the file comment).
-  // False for n < 1. Ignore cancellation. The answer may be stale as soon as
+  // False for n < 1. Cancellation is ignored. The answer may be stale as soon as
   // it is returned; use the Await* methods to act on it.
   bool CanInsert(int n) const ABSL_LOCKS_EXCLUDED(mu_);
   bool CanSample(int n) const ABSL_LOCKS_EXCLUDED(mu_);

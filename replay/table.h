@@ -9,7 +9,8 @@
 // the table's reference only, so a sampled item stays valid for as long as
 // the caller holds it.
 //
-// Selectors (all with replacement, all O(log capacity) per draw or better):
+// Selectors (the samplers draw with replacement; O(log capacity) per item or
+// better):
 //   * SampleUniform:       uniform over the live items;
 //   * SampleNewestWindow:  uniform over the newest min(window, size) items;
 //   * SamplePrioritized:   P(item) ∝ exp(-priority_alpha * energy);
@@ -22,8 +23,8 @@
 // engine between threads without your own synchronisation.
 //
 // The table does no admission control; pair it with a RateLimiter
-// (replay/rate_limiter.h) and call its Delete() for each eviction
-// (total_evicted()).
+// (replay/rate_limiter.h) and call its Delete() for each eviction: the insert
+// that returned key k evicted key k - capacity() iff k >= capacity().
 //
 // Thread-safe.
 #ifndef LEDGFN_REPLAY_TABLE_H_
@@ -70,7 +71,8 @@ class Table {
   Table& operator=(const Table&) = delete;
 
   // Stores `trajectory` under the next key and returns that key. If the
-  // table was full, first evicts the oldest item (which, if TakeFresh had not
+  // table was full (exactly when the returned key is >= capacity()), first
+  // evicts the oldest item, key - capacity() (which, if TakeFresh had not
   // returned it yet, counts in fresh_evicted()). Never fails and never
   // blocks on anything but the table's lock.
   //
