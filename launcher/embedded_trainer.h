@@ -31,7 +31,7 @@ struct EmbeddedOptions {
   TrainerOptions trainer;
   int batch_size = 32;         // fresh trajectories per policy step
   int replay_batch_size = 0;   // replayed trajectories added to it
-  std::string replay_selector = "prioritized";  // or "uniform"
+  std::string replay_selector = "uniform";  // or "prioritized"
   double priority_alpha = 1.0;
   int64_t window = 0;          // r_phi window W; 0 = 300 x batch_size
   int64_t capacity = 100000;   // replay table capacity

@@ -59,9 +59,9 @@ ABSL_FLAG(std::optional<int>, batch_size, std::nullopt,
 ABSL_FLAG(std::optional<int>, replay_batch_size, std::nullopt,
           "Replayed trajectories added to each policy batch. Default: the "
           "task's (bag 32, others 0).");
-ABSL_FLAG(std::string, replay_selector, "prioritized",
-          "How replayed trajectories are drawn: prioritized (proportional to "
-          "exp(-E)) or uniform.");
+ABSL_FLAG(std::string, replay_selector, "uniform",
+          "How replayed trajectories are drawn: uniform, or prioritized "
+          "(proportional to exp(-E)).");
 ABSL_FLAG(int64_t, replay_capacity, 100000, "Replay table capacity.");
 ABSL_FLAG(std::optional<double>, policy_lr, std::nullopt,
           "Policy learning rate. Default: the task's.");

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ledgfn needs (skipped when already present)
+# and builds it in Release mode with every core. Idempotent and quick on a
+# machine that is already set up.
+#   scripts/setup.sh            # build into ./build
+#   BUILD_DIR=out scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+
+PACKAGES=(
+  build-essential cmake ninja-build
+  libtorch-dev libopenblas0-pthread
+  libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-glog-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev prometheus-cpp-dev
+  gnuplot-nox
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)"
