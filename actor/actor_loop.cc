@@ -1,6 +1,5 @@
 #include "actor/actor_loop.h"
 
-#include "absl/time/clock.h"
 #include "common/model/flat_weights.h"
 
 namespace ledgfn {

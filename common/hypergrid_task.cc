@@ -103,16 +103,7 @@ absl::StatusOr<double> HypergridTask::ExactLogZ() const {
 }
 
 TaskDefaults HypergridTask::defaults() const {
-  TaskDefaults d;
-  d.batch_size = 16;
-  d.subtb_lambda = 0.9;
-  d.epsilon = 0.0;
-  d.policy_lr = 1e-3;
-  d.log_z_lr = 0.1;
-  d.potential_lr = 1e-3;
-  d.hidden = 256;
-  d.layers = 2;
-  return d;
+  return TaskDefaults{};  // the reference settings (task.h)
 }
 
 }  // namespace ledgfn

@@ -130,18 +130,9 @@ std::string SetTask::ToString(const State& x) const {
 }
 
 TaskDefaults SetTask::defaults() const {
-  TaskDefaults d;
-  d.batch_size = 16;
-  // Trajectories have exactly |S| (20-80) steps; 0.9 keeps long spans from
-  // vanishing too fast, as for the hypergrid.
-  d.subtb_lambda = 0.9;
-  d.epsilon = 0.0;
-  d.policy_lr = 1e-3;
-  d.log_z_lr = 0.1;
-  d.potential_lr = 1e-3;
-  d.hidden = 256;
-  d.layers = 2;
-  return d;
+  // The reference settings (task.h). Trajectories have exactly |S| (20-80)
+  // steps; lambda 0.9 keeps long spans from vanishing too fast.
+  return TaskDefaults{};
 }
 
 }  // namespace ledgfn

@@ -36,7 +36,8 @@ namespace ledgfn {
 
 using State = std::vector<int32_t>;
 
-// Per-task training defaults (DESIGN §3, "reference settings").
+// Per-task training defaults (DESIGN §3, "reference settings"). The values
+// below are the hypergrid and set reference settings; tasks override fields.
 struct TaskDefaults {
   int batch_size = 16;
   int replay_batch_size = 0;

@@ -1,5 +1,6 @@
 #include "learner/trainer.h"
 
+#include <cassert>
 #include <cmath>
 #include <limits>
 
@@ -88,10 +89,13 @@ absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
   return batch->To(options_.device);
 }
 
-bool Trainer::ApplyStep(torch::Tensor loss, torch::optim::Optimizer& optimizer,
+bool Trainer::ApplyStep(double value, torch::Tensor loss,
+                        torch::optim::Optimizer& optimizer,
                         const std::vector<torch::Tensor>& params) {
-  // The one host synchronisation of a step: the value is logged anyway.
-  if (!std::isfinite(loss.item<double>())) {
+  // DESIGN §2: no NaN may reach an optimizer. Debug builds stop here; release
+  // builds count the step and skip it.
+  assert(std::isfinite(value) && "non-finite loss");
+  if (!std::isfinite(value)) {
     ++skipped_;
     return false;
   }
@@ -130,8 +134,9 @@ absl::StatusOr<double> Trainer::PolicyStep(
   if (!batch.ok()) return batch.status();
   auto loss = ComputePolicyLoss(*batch);
   if (!loss.ok()) return loss.status();
+  // The one host synchronisation of a step: the value is logged anyway.
   const double value = loss->item<double>();
-  ApplyStep(*loss, *policy_optimizer_, policy_->parameters());
+  ApplyStep(value, *loss, *policy_optimizer_, policy_->parameters());
   ++step_;
   return value;
 }
@@ -146,7 +151,7 @@ absl::StatusOr<double> Trainer::PotentialStep(
   torch::Tensor keep = DrawKeepMask(*batch, options_.led_dropout, rng_);
   torch::Tensor loss = DecompositionLoss(phi, keep, *batch);
   const double value = loss.item<double>();
-  ApplyStep(loss, *potential_optimizer_, potential_->parameters());
+  ApplyStep(value, loss, *potential_optimizer_, potential_->parameters());
   return value;
 }
 

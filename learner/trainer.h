@@ -86,8 +86,11 @@ class Trainer {
  private:
   Trainer(const Task& task, const TrainerOptions& options);
   absl::StatusOr<TrajectoryBatch> Prepare(const std::vector<TrajectoryRef>& refs);
-  // Clips, checks for NaN and steps; returns false if skipped.
-  bool ApplyStep(torch::Tensor loss, torch::optim::Optimizer& optimizer,
+  // Given the loss and its value: skips (and counts) a non-finite loss,
+  // else back-propagates, clips the gradient norm and steps. Returns false
+  // if skipped.
+  bool ApplyStep(double value, torch::Tensor loss,
+                 torch::optim::Optimizer& optimizer,
                  const std::vector<torch::Tensor>& params);
 
   const Task& task_;
