@@ -249,7 +249,13 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   evaluate();  // round 0: the untrained policy
   const absl::Time start = absl::Now();
   absl::Status failure;
-  for (int64_t round = 1; round <= options.rounds; ++round) {
+  // r_phi's first minibatches come before the first policy batch: with
+  // actor threads, wait until the table holds a batch (it never shrinks).
+  if (!inline_sampler) {
+    failure = (*limiter)->AwaitCanSample(options.batch_size,
+                                         absl::InfiniteDuration());
+  }
+  for (int64_t round = 1; failure.ok() && round <= options.rounds; ++round) {
     if (inline_sampler) {
       auto batch = inline_sampler->Sample(options.batch_size);
       if (!batch.ok()) {
