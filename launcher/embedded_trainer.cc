@@ -141,24 +141,6 @@ absl::Status EmbeddedOptions::Validate() const {
   return absl::OkStatus();
 }
 
-std::string EvalCsvHeader() {
-  return "round,trajectories,seconds,policy_loss,potential_loss,log_z,"
-         "exact_log_z,log_z_error,l1,modes,distinct,top100,"
-         "trajectories_per_second,rounds_per_second,skipped_steps";
-}
-
-std::string EvalRowToCsv(const EvalRow& r) {
-  auto opt = [](const std::optional<double>& v) {
-    return v ? absl::StrFormat("%.6g", *v) : std::string("nan");
-  };
-  return absl::StrFormat("%d,%d,%.3f,%.6g,%.6g,%.6g,%.6g,%s,%s,%d,%d,%.6g,%.1f,%.2f,%d",
-                         r.round, r.trajectories, r.seconds, r.policy_loss,
-                         r.potential_loss, r.log_z, r.exact_log_z,
-                         opt(r.log_z_error), opt(r.l1), r.modes, r.distinct,
-                         r.top100, r.trajectories_per_second,
-                         r.rounds_per_second, r.skipped_steps);
-}
-
 absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
     const Task& task, const EmbeddedOptions& options_in,
     const EmbeddedCallbacks& callbacks) {
@@ -233,16 +215,8 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   EvalRow current;
   current.log_z = (*trainer)->ReportedLogZ();
   auto evaluate = [&] {
-    current.modes = tracker.num_modes();
-    current.distinct = tracker.num_distinct();
-    current.top100 = tracker.TopKMeanReward();
-    if (evaluator.ok()) {
-      ExactEvaluation e =
-          (*evaluator)->Evaluate((*trainer)->policy(), current.log_z);
-      current.l1 = e.l1;
-      current.log_z_error = e.log_z_error;
-      current.exact_log_z = (*evaluator)->exact_log_z();
-    }
+    Evaluate(tracker, evaluator.ok() ? evaluator->get() : nullptr,
+             (*trainer)->policy(), &current);
     rows.push_back(current);
     if (callbacks.on_eval) callbacks.on_eval(current);
   };

@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/task.h"
+#include "learner/evaluation.h"
 #include "learner/trainer.h"
 
 namespace ledgfn {
@@ -44,30 +45,6 @@ struct EmbeddedOptions {
 
   absl::Status Validate() const;
 };
-
-// One evaluation (a row of metrics.csv). Row 0 is the untrained policy.
-struct EvalRow {
-  int64_t round = 0;
-  int64_t trajectories = 0;  // sampled so far
-  double seconds = 0;
-  double policy_loss = 0;
-  double potential_loss = 0;
-  double log_z = 0;
-  int64_t modes = 0;
-  int64_t distinct = 0;
-  double top100 = 0;
-  std::optional<double> l1;
-  std::optional<double> log_z_error;
-  double exact_log_z = 0;
-  double trajectories_per_second = 0;
-  double rounds_per_second = 0;
-  int64_t skipped_steps = 0;
-};
-
-// metrics.csv: one header line, then one line per evaluation ("nan" for
-// values the task cannot compute exactly).
-std::string EvalCsvHeader();
-std::string EvalRowToCsv(const EvalRow& row);
 
 struct EmbeddedCallbacks {
   // After every round (for the progress bar): this round's counters and

@@ -1,0 +1,175 @@
+// ledgfn_actor: one actor process (DESIGN §2.3). Samples trajectories in
+// batches with the newest complete policy version from the learner, gets
+// their energies from the oracle (concurrently), and streams them to the
+// replay service, resending whatever was not acknowledged after a restart.
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "actor/actor_loop.h"
+#include "actor/concurrent_oracle.h"
+#include "actor/energy_oracle.h"
+#include "actor/policy_client.h"
+#include "actor/remote_oracle.h"
+#include "actor/replay_writer.h"
+#include "actor/sampler.h"
+#include "launcher/cli.h"
+#include "launcher/shutdown_signal.h"
+#include "launcher/task_flags.h"
+#include "launcher/training_flags.h"
+#include "learner/objective.h"
+
+ABSL_FLAG(std::string, replay_address, "localhost:50051",
+          "The replay service to send trajectories to.");
+ABSL_FLAG(std::string, learner_address, "localhost:50052",
+          "The learner's Policy service to get weights from.");
+ABSL_FLAG(int, actor_id, 0, "This actor's id (distinct per actor).");
+ABSL_FLAG(int, oracle_threads, 1,
+          "Energy oracle calls run on this many threads at once.");
+ABSL_FLAG(int, oracle_latency_ms, 0,
+          "Emulates an expensive oracle: each object (each state for FL "
+          "objectives) costs this many milliseconds.");
+ABSL_FLAG(std::string, oracle_address, "",
+          "If set, energies come from this Oracle gRPC service instead of the "
+          "built-in task energy.");
+ABSL_FLAG(int, max_in_flight, 64,
+          "Trajectories sent to replay and not yet acknowledged, at most.");
+ABSL_FLAG(int, max_queue, 128,
+          "Trajectories held locally (queued or unacknowledged) before "
+          "sampling waits for replay.");
+ABSL_FLAG(int, status_every_s, 10, "Log a status line every this many seconds.");
+
+namespace ledgfn {
+
+constexpr char kProgram[] = "ledgfn_actor";
+
+namespace {
+
+int ActorMain(ShutdownSignal& signal) {
+  auto task = TaskFromFlags();
+  if (!task.ok()) Fail(kProgram, task.status());
+  auto options = TrainingOptionsFromFlags(**task);
+  if (!options.ok()) Fail(kProgram, options.status());
+  if (absl::Status s = options->Validate(); !s.ok()) Fail(kProgram, s);
+  if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(kProgram, s);
+  const int oracle_threads = absl::GetFlag(FLAGS_oracle_threads);
+  const int latency_ms = absl::GetFlag(FLAGS_oracle_latency_ms);
+  if (oracle_threads < 1) Fail(kProgram, absl::InvalidArgumentError("--oracle_threads must be >= 1"));
+  if (latency_ms < 0) Fail(kProgram, absl::InvalidArgumentError("--oracle_latency_ms must be >= 0"));
+  if (absl::GetFlag(FLAGS_max_in_flight) < 1 ||
+      absl::GetFlag(FLAGS_max_queue) < absl::GetFlag(FLAGS_max_in_flight)) {
+    Fail(kProgram, absl::InvalidArgumentError(
+                       "need 1 <= --max_in_flight <= --max_queue"));
+  }
+  const int actor_id = absl::GetFlag(FLAGS_actor_id);
+
+  std::unique_ptr<EnergyOracle> base;
+  if (!absl::GetFlag(FLAGS_oracle_address).empty()) {
+    base = std::make_unique<RemoteOracle>(absl::GetFlag(FLAGS_oracle_address),
+                                          (*task)->name());
+  } else {
+    base = std::make_unique<TaskEnergyOracle>(**task, absl::Milliseconds(latency_ms));
+  }
+  ConcurrentOracle oracle(*base, oracle_threads);
+
+  PolicyWatcherOptions wopts;
+  wopts.address = absl::GetFlag(FLAGS_learner_address);
+  wopts.on_version = [](const std::shared_ptr<const PolicyWeights>& w) {
+    std::fprintf(stderr, "%s: received policy version %lld\n", kProgram,
+                 static_cast<long long>(w->version));
+  };
+  PolicyWatcher watcher(wopts);
+  ReplayWriterOptions ropts;
+  ropts.address = absl::GetFlag(FLAGS_replay_address);
+  ropts.task = (*task)->name();
+  ropts.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
+  ropts.max_queue = absl::GetFlag(FLAGS_max_queue);
+  ReplayWriter writer(ropts);
+
+  std::atomic<bool> stop{false};
+  signal.OnSignal([&] { stop = true; });
+  std::fprintf(stderr, "%s %d: waiting for the first policy version from %s\n",
+               kProgram, actor_id, wopts.address.c_str());
+  while (!stop && watcher.WaitForVersion(1, absl::Milliseconds(200)) == nullptr) {
+  }
+
+  const TrainerOptions& t = options->trainer;
+  PolicyNet policy(PolicyNetOptions{(*task)->feature_size(),
+                                    (*task)->num_forward_actions(),
+                                    (*task)->num_backward_actions(), t.hidden,
+                                    t.layers});
+  SamplerOptions sopts;
+  sopts.batch_size = options->batch_size;
+  sopts.epsilon = options->epsilon;
+  sopts.temperature = options->temperature;
+  sopts.partial_energies = UsesPartialEnergies(t.objective);
+  sopts.seed = t.seed + 7919 * (actor_id + 1);
+  sopts.actor_id = actor_id;
+  Sampler sampler(**task, policy, oracle, sopts);
+  ActorLoop loop(policy, sampler, watcher, writer, options->batch_size);
+
+  absl::Status result;
+  absl::Notification done;
+  std::thread runner([&] {
+    if (!stop) result = loop.Run(stop);
+    done.Notify();
+  });
+  const absl::Duration every = absl::Seconds(absl::GetFlag(FLAGS_status_every_s));
+  absl::Time last = absl::Now();
+  while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
+    if (stop) break;
+    if (absl::Now() - last >= every) {
+      last = absl::Now();
+      ReplayWriterCounters c = writer.counters();
+      std::fprintf(stderr, "%s %d: %lld sampled, %lld acked, %lld queued, version %lld\n",
+                   kProgram, actor_id, static_cast<long long>(loop.trajectories()),
+                   static_cast<long long>(c.acked), static_cast<long long>(c.queued),
+                   static_cast<long long>(sampler.policy_version()));
+    }
+  }
+  // Shutdown: let the current batch finish, deliver what is queued (bounded
+  // waits: replay may be gone), then close.
+  done.WaitForNotificationWithTimeout(absl::Seconds(2));
+  if (absl::Status s = writer.Flush(absl::Seconds(1)); !s.ok()) {
+    std::fprintf(stderr, "%s %d: %s\n", kProgram, actor_id,
+                 std::string(s.message()).c_str());
+  }
+  writer.Close();
+  runner.join();
+  watcher.Stop();
+  ReplayWriterCounters c = writer.counters();
+  PolicyWatcherStats w = watcher.Stats();
+  std::fprintf(stderr,
+               "%s %d: stopped: %lld sampled, %lld acked (%lld duplicates, %lld "
+               "rejected), %lld unacknowledged, %lld policy versions received, "
+               "%lld reconnects\n",
+               kProgram, actor_id, static_cast<long long>(loop.trajectories()),
+               static_cast<long long>(c.acked), static_cast<long long>(c.duplicates),
+               static_cast<long long>(c.rejected), static_cast<long long>(c.queued),
+               static_cast<long long>(w.versions_received),
+               static_cast<long long>(c.reconnects + w.reconnects));
+  if (!result.ok()) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, std::string(result.message()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ledgfn
+
+int main(int argc, char** argv) {
+  ledgfn::ShutdownSignal signal;
+  ledgfn::ParseCommandLine(
+      ledgfn::kProgram, argc, argv,
+      "ledgfn_actor: samples trajectories with the learner's newest policy and "
+      "streams them to the replay service.\n\n"
+      "  ledgfn_actor --replay_address=replay:50051 "
+      "--learner_address=learner:50052 --actor_id=1\n\n"
+      "The task, objective and network flags must match the learner's.");
+  return ledgfn::ActorMain(signal);
+}

@@ -1,0 +1,127 @@
+// `ledgfn_replay`: the replay service as its own process (DESIGN §2.4, §4).
+// The library takes ReplayServiceOptions; the task flags are shared
+// (launcher/task_flags.h).
+//
+//   ledgfn_replay --task=bag --address=0.0.0.0:50051 --port_file=/tmp/port
+//
+// Logs "ledgfn_replay: serving <task> on <host>:<port>" on stderr once the
+// server is up (after writing --port_file). SIGTERM or SIGINT shut it down
+// gracefully: the rate limiter is cancelled (blocked inserts and samples
+// return UNAVAILABLE at once), the server gets a short deadline for calls in
+// flight, and the process exits 0. A bad flag or option prints one line and
+// exits 2.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "launcher/cli.h"
+#include "launcher/shutdown_signal.h"
+#include "launcher/task_flags.h"
+#include "proto/server_util.h"
+#include "replay/replay_service.h"
+
+ABSL_FLAG(std::string, address, "0.0.0.0:50051",
+          "host:port to listen on; port 0 picks a free port (see --port_file).");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, the bound port is written here (atomically) once serving.");
+// Table and rate limiter.
+ABSL_FLAG(int64_t, capacity, 100000,
+          "Trajectories held; the oldest is evicted beyond it. >= "
+          "--min_size_to_sample.");
+ABSL_FLAG(double, samples_per_insert, 1.0,
+          "Rate limiter: FRESH samples per inserted trajectory (> 0).");
+ABSL_FLAG(int64_t, min_size_to_sample, 256,
+          "Rate limiter: FRESH samples wait until the table holds this many "
+          "trajectories (>= 1).");
+ABSL_FLAG(double, error_buffer, 256,
+          "Rate limiter: allowed deviation from samples_per_insert (>= "
+          "max(1, samples_per_insert)). Actors may run ahead of the learner "
+          "by about min_size_to_sample + error_buffer trajectories; a FRESH "
+          "sample may ask for up to 2 * error_buffer - samples_per_insert. "
+          "FRESH batches are always full when it is <= samples_per_insert * "
+          "min_size_to_sample.");
+ABSL_FLAG(double, priority_alpha, 1.0,
+          "PRIORITIZED sampling draws proportionally to exp(-alpha * E).");
+ABSL_FLAG(bool, require_partial_energies, false,
+          "Reject trajectories without partial energies (FL objectives).");
+
+namespace ledgfn {
+
+constexpr char kProgram[] = "ledgfn_replay";
+
+namespace {
+
+ReplayServiceOptions OptionsFromFlags() {
+  ReplayServiceOptions o;
+  o.table.capacity = absl::GetFlag(FLAGS_capacity);
+  o.table.priority_alpha = absl::GetFlag(FLAGS_priority_alpha);
+  o.limiter.samples_per_insert = absl::GetFlag(FLAGS_samples_per_insert);
+  o.limiter.min_size_to_sample = absl::GetFlag(FLAGS_min_size_to_sample);
+  o.limiter.error_buffer = absl::GetFlag(FLAGS_error_buffer);
+  o.validation.require_partial_energies =
+      absl::GetFlag(FLAGS_require_partial_energies);
+  return o;
+}
+
+// "host:port" -> "host" (IPv6 literals keep their brackets).
+std::string HostOf(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+int ReplayMain(ShutdownSignal& signal) {
+  absl::StatusOr<std::unique_ptr<Task>> task = TaskFromFlags();
+  if (!task.ok()) Fail(kProgram, task.status());
+  absl::StatusOr<std::unique_ptr<ReplayServiceImpl>> service =
+      ReplayServiceImpl::Create(**task, OptionsFromFlags());
+  if (!service.ok()) Fail(kProgram, service.status());
+
+  const std::string address = absl::GetFlag(FLAGS_address);
+  absl::StatusOr<RunningServer> running =
+      StartServer(address, {service->get()});
+  if (!running.ok()) Fail(kProgram, running.status());
+  if (absl::Status s = WritePortFile(absl::GetFlag(FLAGS_port_file),
+                                     running->port);
+      !s.ok()) {
+    running->server->Shutdown();
+    Fail(kProgram, s);
+  }
+  std::fprintf(stderr, "ledgfn_replay: serving %s on %s:%d\n",
+               (*task)->name().c_str(), HostOf(address).c_str(),
+               running->port);
+
+  grpc::Server* server = running->server.get();
+  ReplayServiceImpl* impl = service->get();
+  signal.OnSignal([server, impl] {
+    std::fprintf(stderr, "ledgfn_replay: shutting down\n");
+    // Wake handlers blocked on the rate limiter first, then give calls in
+    // flight a short grace period; after it gRPC cancels them.
+    impl->Shutdown();
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::seconds(1));
+  });
+  server->Wait();
+  const ReplayServiceInfo info = impl->Info();
+  std::fprintf(stderr,
+               "ledgfn_replay: stopped; inserted %lld, duplicates %lld, "
+               "rejected %lld, sampled %lld\n",
+               static_cast<long long>(info.inserted),
+               static_cast<long long>(info.duplicates),
+               static_cast<long long>(info.rejected),
+               static_cast<long long>(info.sampled));
+  return 0;
+}
+
+}  // namespace
+}  // namespace ledgfn
+
+int main(int argc, char** argv) {
+  ledgfn::ShutdownSignal signal;  // first: blocks the signals in all threads
+  ledgfn::ParseCommandLine(
+      ledgfn::kProgram, argc, argv,
+      "ledgfn_replay: serves the replay table over gRPC.\n\n"
+      "  ledgfn_replay --task=bag --address=0.0.0.0:50051 [--port_file=F]");
+  return ledgfn::ReplayMain(signal);
+}

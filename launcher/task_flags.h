@@ -1,0 +1,17 @@
+// The task flags (--task, --hypergrid_*, --set_size, --bag_modes_file),
+// defined once for every ledgfn program that links this file.
+#ifndef LEDGFN_LAUNCHER_TASK_FLAGS_H_
+#define LEDGFN_LAUNCHER_TASK_FLAGS_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "common/task.h"
+
+namespace ledgfn {
+
+absl::StatusOr<std::unique_ptr<Task>> TaskFromFlags();
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_LAUNCHER_TASK_FLAGS_H_

@@ -1,0 +1,49 @@
+// Training progress as both the embedded run and the distributed learner
+// report it: one EvalRow per evaluation (metrics.csv), with the modes and
+// top-100 of the objects seen so far and, where the task allows, the exact
+// L1 and log Z error of the current policy (DESIGN §2.6).
+#ifndef LEDGFN_LEARNER_EVALUATION_H_
+#define LEDGFN_LEARNER_EVALUATION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/object_tracker.h"
+#include "learner/exact_evaluator.h"
+
+namespace ledgfn {
+
+// One evaluation (a row of metrics.csv). Row 0 is the untrained policy.
+struct EvalRow {
+  int64_t round = 0;
+  int64_t trajectories = 0;  // sampled so far
+  double seconds = 0;
+  double policy_loss = 0;
+  double potential_loss = 0;
+  double log_z = 0;
+  int64_t modes = 0;
+  int64_t distinct = 0;
+  double top100 = 0;
+  std::optional<double> l1;
+  std::optional<double> log_z_error;
+  double exact_log_z = 0;
+  double trajectories_per_second = 0;
+  double rounds_per_second = 0;
+  int64_t skipped_steps = 0;
+};
+
+// metrics.csv: one header line, then one line per evaluation ("nan" for
+// values the task cannot compute exactly).
+std::string EvalCsvHeader();
+std::string EvalRowToCsv(const EvalRow& row);
+
+// Fills the evaluation fields of `row` (modes, distinct, top-100 from the
+// tracker; L1, log Z error and exact log Z from the evaluator when given)
+// for the policy and its reported log Z in row->log_z.
+void Evaluate(const ObjectTracker& tracker, const ExactEvaluator* evaluator,
+              PolicyNet& policy, EvalRow* row);
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_LEARNER_EVALUATION_H_

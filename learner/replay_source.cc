@@ -1,0 +1,102 @@
+#include "learner/replay_source.h"
+
+#include <chrono>
+
+#include "proto/server_util.h"
+#include "proto/trajectory_codec.h"
+
+namespace ledgfn {
+
+ReplaySource::ReplaySource(const ReplaySourceOptions& options,
+                           std::function<int64_t()> current_version)
+    : options_(options),
+      current_version_(std::move(current_version)),
+      stub_(proto::Replay::NewStub(MakeChannel(options.address))) {}
+
+void ReplaySource::Cancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (context_ != nullptr) context_->TryCancel();
+}
+
+ReplaySourceCounters ReplaySource::counters() const {
+  absl::MutexLock lock(&mu_);
+  return counters_;
+}
+
+absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::SampleWithRetry(
+    const proto::SampleRequest& request) {
+  while (true) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMilliseconds(options_.poll));
+    {
+      absl::MutexLock lock(&mu_);
+      if (cancelled_) return absl::CancelledError("learner shutting down");
+      context_ = &context;
+    }
+    proto::SampleResponse response;
+    grpc::Status status = stub_->Sample(&context, request, &response);
+    absl::MutexLock lock(&mu_);
+    context_ = nullptr;
+    if (cancelled_) return absl::CancelledError("learner shutting down");
+    counters_.dropped_for_lag += response.dropped_for_lag();
+    if (status.ok()) {
+      ++counters_.batches;
+      std::vector<TrajectoryRef> out;
+      out.reserve(response.trajectories_size());
+      for (const proto::Trajectory& t : response.trajectories()) {
+        out.push_back(std::make_shared<const Trajectory>(DecodeTrajectory(t)));
+      }
+      return out;
+    }
+    switch (status.error_code()) {
+      case grpc::StatusCode::DEADLINE_EXCEEDED:   // limiter: not enough fresh data
+      case grpc::StatusCode::UNAVAILABLE:         // replay down or restarting
+      case grpc::StatusCode::FAILED_PRECONDITION: // table still empty
+        ++counters_.retries;
+        if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          auto cancelled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            return cancelled_;
+          };
+          mu_.AwaitWithTimeout(absl::Condition(&cancelled), options_.poll);
+        }
+        continue;
+      default:
+        return FromGrpcStatus(status);
+    }
+  }
+}
+
+absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::PolicyBatch() {
+  proto::SampleRequest fresh;
+  fresh.set_selector(proto::FRESH);
+  fresh.set_count(options_.batch_size);
+  fresh.set_learner_version(current_version_());
+  fresh.set_max_policy_lag(options_.max_policy_lag);
+  auto batch = SampleWithRetry(fresh);
+  // Everything may have been dropped for lag: ask again for fresher data.
+  while (batch.ok() && batch->empty()) {
+    fresh.set_learner_version(current_version_());
+    batch = SampleWithRetry(fresh);
+  }
+  if (!batch.ok() || options_.replay_batch_size == 0) return batch;
+  proto::SampleRequest replayed;
+  replayed.set_selector(options_.prioritized ? proto::PRIORITIZED
+                                             : proto::UNIFORM);
+  replayed.set_count(options_.replay_batch_size);
+  auto more = SampleWithRetry(replayed);
+  if (!more.ok()) return more.status();
+  batch->insert(batch->end(), more->begin(), more->end());
+  return batch;
+}
+
+absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::PotentialBatch() {
+  proto::SampleRequest request;
+  request.set_selector(proto::NEWEST_WINDOW);
+  request.set_count(options_.batch_size);
+  request.set_window(options_.window);
+  return SampleWithRetry(request);
+}
+
+}  // namespace ledgfn

@@ -1,0 +1,71 @@
+// The distributed learner's TrajectorySource: batches come from the replay
+// service over Replay.Sample.
+//  * PolicyBatch: `batch_size` FRESH trajectories (the service's rate limiter
+//    decides when; trajectories more than `max_policy_lag` versions behind
+//    `current_version()` are dropped there and counted), plus
+//    `replay_batch_size` UNIFORM or PRIORITIZED ones.
+//  * PotentialBatch: `batch_size` from the NEWEST_WINDOW of `window`.
+// Calls wait in short slices and retry while the service is unavailable
+// (restarting) or not ready, until Cancel(), which makes them return
+// CANCELLED promptly.
+#ifndef LEDGFN_LEARNER_REPLAY_SOURCE_H_
+#define LEDGFN_LEARNER_REPLAY_SOURCE_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "learner/trajectory_source.h"
+#include "proto/ledgfn.grpc.pb.h"
+
+namespace ledgfn {
+
+struct ReplaySourceOptions {
+  std::string address;
+  int batch_size = 32;
+  int replay_batch_size = 0;
+  bool prioritized = false;  // replayed trajectories: prioritized or uniform
+  int64_t window = 9600;
+  int64_t max_policy_lag = 0;  // 0 = keep all
+  absl::Duration poll = absl::Milliseconds(500);
+};
+
+struct ReplaySourceCounters {
+  int64_t batches = 0;
+  int64_t dropped_for_lag = 0;
+  int64_t retries = 0;
+};
+
+class ReplaySource : public TrajectorySource {
+ public:
+  // `current_version` gives the learner's policy version for the lag filter.
+  ReplaySource(const ReplaySourceOptions& options,
+               std::function<int64_t()> current_version);
+
+  absl::StatusOr<std::vector<TrajectoryRef>> PolicyBatch() override;
+  absl::StatusOr<std::vector<TrajectoryRef>> PotentialBatch() override;
+  void Cancel();
+  ReplaySourceCounters counters() const;
+
+ private:
+  // Calls Sample until it succeeds, is cancelled, or fails with an error
+  // that retrying cannot fix.
+  absl::StatusOr<std::vector<TrajectoryRef>> SampleWithRetry(
+      const proto::SampleRequest& request);
+
+  const ReplaySourceOptions options_;
+  std::function<int64_t()> current_version_;
+  std::unique_ptr<proto::Replay::Stub> stub_;
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  ReplaySourceCounters counters_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_LEARNER_REPLAY_SOURCE_H_

@@ -1,0 +1,111 @@
+#include "replay/validation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "common/task.h"
+
+namespace ledgfn {
+namespace {
+
+absl::Status Reject(RejectCategory c, RejectCategory* out,
+                    absl::string_view reason) {
+  if (out != nullptr) *out = c;
+  return absl::InvalidArgumentError(reason);
+}
+
+}  // namespace
+
+absl::string_view RejectCategoryName(RejectCategory category) {
+  switch (category) {
+    case RejectCategory::kUnknownTask:
+      return "unknown_task";
+    case RejectCategory::kEmpty:
+      return "empty";
+    case RejectCategory::kTooLong:
+      return "too_long";
+    case RejectCategory::kNonfiniteEnergy:
+      return "nonfinite_energy";
+    case RejectCategory::kIllegalAction:
+      return "illegal_action";
+    case RejectCategory::kPartialEnergies:
+      return "partial_energies";
+  }
+  return "unknown";
+}
+
+absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
+                                const ValidationLimits& limits,
+                                RejectCategory* category) {
+  if (t.task() != task.name()) {
+    // Bound the echoed name: the reason goes back on the wire and into logs.
+    constexpr size_t kMaxEcho = 64;
+    std::string name = t.task().substr(0, kMaxEcho);
+    if (t.task().size() > kMaxEcho) name += "...";
+    return Reject(RejectCategory::kUnknownTask, category,
+                  absl::StrCat("unknown task '", name, "' (this replay serves '",
+                               task.name(), "')"));
+  }
+  const int64_t num_actions = t.actions_size();
+  if (num_actions == 0) {
+    return Reject(RejectCategory::kEmpty, category, "empty trajectory");
+  }
+  int64_t max_actions = task.max_trajectory_length();
+  if (limits.max_actions > 0) {
+    max_actions = std::min(max_actions, limits.max_actions);
+  }
+  if (num_actions > max_actions) {
+    return Reject(RejectCategory::kTooLong, category,
+                  absl::StrCat("trajectory has ", num_actions,
+                               " actions, more than the limit of ",
+                               max_actions));
+  }
+  if (!std::isfinite(t.energy())) {
+    return Reject(RejectCategory::kNonfiniteEnergy, category,
+                  absl::StrCat("energy is ", t.energy(), ", not finite"));
+  }
+  absl::StatusOr<std::vector<State>> states = task.Replay(
+      absl::MakeConstSpan(t.actions().data(), t.actions().size()));
+  if (!states.ok()) {
+    return Reject(RejectCategory::kIllegalAction, category,
+                  absl::StrCat("illegal actions: ", states.status().message()));
+  }
+  const int64_t num_partial = t.partial_energies_size();
+  if (num_partial == 0) {
+    if (limits.require_partial_energies) {
+      return Reject(RejectCategory::kPartialEnergies, category,
+                    "partial energies are required but missing");
+    }
+    return absl::OkStatus();
+  }
+  // states holds s_0..s_{T'}: T' + 1 of them.
+  const int64_t expected = static_cast<int64_t>(states->size());
+  if (num_partial != expected) {
+    return Reject(RejectCategory::kPartialEnergies, category,
+                  absl::StrCat("has ", num_partial,
+                               " partial energies, expected 0 or T'+1 = ",
+                               expected));
+  }
+  for (int64_t i = 0; i < num_partial; ++i) {
+    if (!std::isfinite(t.partial_energies(i))) {
+      return Reject(RejectCategory::kPartialEnergies, category,
+                    absl::StrCat("partial energy ", i, " is ",
+                                 t.partial_energies(i), ", not finite"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
+                                const ValidationLimits& limits) {
+  return ValidateTrajectory(task, t, limits, nullptr);
+}
+
+}  // namespace ledgfn
