@@ -2,6 +2,7 @@
 // batches with the newest complete policy version from the learner, gets
 // their energies from the oracle (concurrently), and streams them to the
 // replay service, resending whatever was not acknowledged after a restart.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -114,6 +115,7 @@ int ActorMain(ShutdownSignal& signal) {
 
   absl::Status result;
   absl::Notification done;
+  const absl::Time started = absl::Now();
   std::thread runner([&] {
     if (!stop) result = loop.Run(stop);
     done.Notify();
@@ -143,6 +145,9 @@ int ActorMain(ShutdownSignal& signal) {
   watcher.Stop();
   ReplayWriterCounters c = writer.counters();
   PolicyWatcherStats w = watcher.Stats();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  std::fprintf(stderr, "%s %d: %.1f trajectories/s over %.1f s\n", kProgram,
+               actor_id, loop.trajectories() / std::max(seconds, 1e-9), seconds);
   std::fprintf(stderr,
                "%s %d: stopped: %lld sampled, %lld acked (%lld duplicates, %lld "
                "rejected), %lld unacknowledged, %lld policy versions received, "
