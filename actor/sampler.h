@@ -15,6 +15,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -67,7 +68,7 @@ class Sampler {
   std::uniform_real_distribution<double> uniform_{0.0, 1.0};
   uint64_t incarnation_;
   uint64_t next_sequence_ = 0;
-  int64_t policy_version_ = 0;
+  std::atomic<int64_t> policy_version_{0};  // read by metrics threads
   // Reused per-step buffers.
   std::vector<float> features_;
   std::vector<uint8_t> masks_;

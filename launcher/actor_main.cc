@@ -19,6 +19,8 @@
 #include "actor/replay_writer.h"
 #include "actor/sampler.h"
 #include "launcher/cli.h"
+#include "launcher/metrics_endpoint.h"
+#include "launcher/actor_metrics.h"
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
 #include "launcher/training_flags.h"
@@ -42,6 +44,10 @@ ABSL_FLAG(int, max_in_flight, 64,
 ABSL_FLAG(int, max_queue, 128,
           "Trajectories held locally (queued or unacknowledged) before "
           "sampling waits for replay.");
+ABSL_FLAG(int, metrics_port, 9093,
+          "Serve Prometheus metrics on this port (0 = off).");
+ABSL_FLAG(std::string, metrics_address, "0.0.0.0",
+          "Interface the metrics endpoint binds to.");
 ABSL_FLAG(int, status_every_s, 10, "Log a status line every this many seconds.");
 
 namespace ledgfn {
@@ -75,7 +81,12 @@ int ActorMain(ShutdownSignal& signal) {
   } else {
     base = std::make_unique<TaskEnergyOracle>(**task, absl::Milliseconds(latency_ms));
   }
-  ConcurrentOracle oracle(*base, oracle_threads);
+  ConcurrentOracle concurrent(*base, oracle_threads);
+  auto metrics = MetricsEndpoint::Start(absl::GetFlag(FLAGS_metrics_address),
+                                       absl::GetFlag(FLAGS_metrics_port));
+  if (!metrics.ok()) Fail(kProgram, metrics.status());
+  ActorMetrics actor_metrics((*metrics)->registry(), (*task)->name(), actor_id);
+  TimedOracle oracle(concurrent, actor_metrics.oracle_latency());
 
   PolicyWatcherOptions wopts;
   wopts.address = absl::GetFlag(FLAGS_learner_address);
@@ -113,6 +124,10 @@ int ActorMain(ShutdownSignal& signal) {
   Sampler sampler(**task, policy, oracle, sopts);
   ActorLoop loop(policy, sampler, watcher, writer, options->batch_size);
 
+  (*metrics)->RefreshEvery(absl::Seconds(1), [&] {
+    actor_metrics.Refresh(loop.trajectories(), sampler.policy_version(),
+                          writer.counters(), watcher.Stats());
+  });
   absl::Status result;
   absl::Notification done;
   const absl::Time started = absl::Now();

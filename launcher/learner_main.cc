@@ -12,17 +12,24 @@
 #include "common/model/flat_weights.h"
 #include "common/object_tracker.h"
 #include "launcher/cli.h"
+#include "launcher/metrics_endpoint.h"
+#include "launcher/learner_metrics.h"
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
 #include "launcher/training_flags.h"
 #include "learner/evaluation.h"
 #include "learner/exact_evaluator.h"
+#include "learner/objective.h"
 #include "learner/policy_service.h"
 #include "learner/replay_source.h"
 #include "learner/trainer.h"
 #include "learner/weight_store.h"
 #include "proto/server_util.h"
 
+ABSL_FLAG(int, metrics_port, 9092,
+          "Serve Prometheus metrics on this port (0 = off).");
+ABSL_FLAG(std::string, metrics_address, "0.0.0.0",
+          "Interface the metrics endpoint binds to.");
 ABSL_FLAG(std::string, replay_address, "localhost:50051",
           "The replay service to sample from.");
 ABSL_FLAG(std::string, address, "0.0.0.0:50052",
@@ -52,9 +59,10 @@ namespace {
 class TrackingSource : public TrajectorySource {
  public:
   TrackingSource(const Task& task, ReplaySource& inner, ObjectTracker& tracker,
-                 int fresh, std::function<int64_t()> version)
-      : task_(task), inner_(inner), tracker_(tracker), fresh_(fresh),
-        version_(std::move(version)) {}
+                 LearnerMetrics& metrics, int fresh,
+                 std::function<int64_t()> version)
+      : task_(task), inner_(inner), tracker_(tracker), metrics_(metrics),
+        fresh_(fresh), version_(std::move(version)) {}
 
   absl::StatusOr<std::vector<TrajectoryRef>> PolicyBatch() override {
     auto batch = inner_.PolicyBatch();
@@ -67,6 +75,8 @@ class TrackingSource : public TrajectorySource {
       lag_sum_ += now - t.policy_version;
       ++lag_count_;
       ++consumed_;
+      metrics_.policy_lag().Observe(static_cast<double>(now - t.policy_version));
+      metrics_.trajectories().Increment();
     }
     return batch;
   }
@@ -80,6 +90,7 @@ class TrackingSource : public TrajectorySource {
   const Task& task_;
   ReplaySource& inner_;
   ObjectTracker& tracker_;
+  LearnerMetrics& metrics_;
   int fresh_;
   std::function<int64_t()> version_;
   int64_t consumed_ = 0;
@@ -111,6 +122,12 @@ int LearnerMain(ShutdownSignal& signal) {
   if (!csv) Fail(kProgram, absl::PermissionDeniedError("cannot write " + dir + "/metrics.csv"));
   csv << EvalCsvHeader() << "\n";
 
+  auto metrics = MetricsEndpoint::Start(absl::GetFlag(FLAGS_metrics_address),
+                                       absl::GetFlag(FLAGS_metrics_port));
+  if (!metrics.ok()) Fail(kProgram, metrics.status());
+  LearnerMetrics learner_metrics((*metrics)->registry(), (*task)->name(),
+                                 ObjectiveName(options->trainer.objective));
+
   auto trainer = Trainer::Create(**task, options->trainer);
   if (!trainer.ok()) Fail(kProgram, trainer.status());
   WeightStore store;
@@ -135,7 +152,8 @@ int LearnerMain(ShutdownSignal& signal) {
   ropts.max_policy_lag = absl::GetFlag(FLAGS_max_policy_lag);
   ReplaySource replay(ropts, version);
   ObjectTracker tracker;
-  TrackingSource source(**task, replay, tracker, options->batch_size, version);
+  TrackingSource source(**task, replay, tracker, learner_metrics,
+                        options->batch_size, version);
   auto evaluator = ExactEvaluator::Create(**task);
   signal.OnSignal([&] {
     replay.Cancel();
@@ -154,9 +172,12 @@ int LearnerMain(ShutdownSignal& signal) {
       exit_code = 1;
       break;
     }
+    const absl::Time publish_start = absl::Now();
     if (stats->step % publish_every == 0) {
       store.Publish(FlattenParameters(*(*trainer)->policy()));
     }
+    learner_metrics.OnRound(*stats, version(),
+                            absl::ToDoubleSeconds(absl::Now() - publish_start));
     if (round % eval_every == 0 || round == rounds) {
       row.round = round;
       row.seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -169,6 +190,7 @@ int LearnerMain(ShutdownSignal& signal) {
       row.rounds_per_second = round / std::max(row.seconds, 1e-9);
       Evaluate(tracker, evaluator.ok() ? evaluator->get() : nullptr,
                (*trainer)->policy(), &row);
+      learner_metrics.OnEval(row);
       csv << EvalRowToCsv(row) << "\n";
       csv.flush();
       std::fprintf(stderr,

@@ -17,11 +17,17 @@
 
 #include "absl/flags/flag.h"
 #include "launcher/cli.h"
+#include "launcher/metrics_endpoint.h"
+#include "launcher/replay_metrics.h"
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
 #include "proto/server_util.h"
 #include "replay/replay_service.h"
 
+ABSL_FLAG(int, metrics_port, 9091,
+          "Serve Prometheus metrics on this port (0 = off).");
+ABSL_FLAG(std::string, metrics_address, "0.0.0.0",
+          "Interface the metrics endpoint binds to.");
 ABSL_FLAG(std::string, address, "0.0.0.0:50051",
           "host:port to listen on; port 0 picks a free port (see --port_file).");
 ABSL_FLAG(std::string, port_file, "",
@@ -77,6 +83,15 @@ int ReplayMain(ShutdownSignal& signal) {
   absl::StatusOr<std::unique_ptr<ReplayServiceImpl>> service =
       ReplayServiceImpl::Create(**task, OptionsFromFlags());
   if (!service.ok()) Fail(kProgram, service.status());
+
+  auto metrics = MetricsEndpoint::Start(absl::GetFlag(FLAGS_metrics_address),
+                                       absl::GetFlag(FLAGS_metrics_port));
+  if (!metrics.ok()) Fail(kProgram, metrics.status());
+  ReplayMetrics replay_metrics((*metrics)->registry());
+  ReplayServiceImpl* service_ptr = service->get();
+  (*metrics)->RefreshEvery(absl::Seconds(1), [&replay_metrics, service_ptr] {
+    replay_metrics.Refresh(service_ptr->Info());
+  });
 
   const std::string address = absl::GetFlag(FLAGS_address);
   absl::StatusOr<RunningServer> running =

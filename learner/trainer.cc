@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "learner/balance_loss.h"
 #include "learner/credit_assignment.h"
 #include "learner/decomposition_loss.h"
@@ -157,20 +158,27 @@ absl::StatusOr<double> Trainer::PotentialStep(
 
 absl::StatusOr<RoundStats> Trainer::Round(TrajectorySource& source) {
   RoundStats stats;
+  // Times a call into `seconds`.
+  auto timed = [](double& seconds, auto&& call) {
+    const absl::Time start = absl::Now();
+    auto result = call();
+    seconds += absl::ToDoubleSeconds(absl::Now() - start);
+    return result;
+  };
   if (UsesLearnedCredits(options_.objective) && options_.potential_steps > 0) {
     double total = 0;
     for (int i = 0; i < options_.potential_steps; ++i) {
-      auto refs = source.PotentialBatch();
+      auto refs = timed(stats.wait_seconds, [&] { return source.PotentialBatch(); });
       if (!refs.ok()) return refs.status();
-      auto loss = PotentialStep(*refs);
+      auto loss = timed(stats.potential_seconds, [&] { return PotentialStep(*refs); });
       if (!loss.ok()) return loss.status();
       total += *loss;
     }
     stats.potential_loss = total / options_.potential_steps;
   }
-  auto refs = source.PolicyBatch();
+  auto refs = timed(stats.wait_seconds, [&] { return source.PolicyBatch(); });
   if (!refs.ok()) return refs.status();
-  auto loss = PolicyStep(*refs);
+  auto loss = timed(stats.policy_seconds, [&] { return PolicyStep(*refs); });
   if (!loss.ok()) return loss.status();
   stats.policy_loss = *loss;
   stats.step = step_;

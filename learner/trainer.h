@@ -55,6 +55,11 @@ struct RoundStats {
   double potential_loss = 0;  // mean over the round's r_phi steps (LED only)
   double log_z = 0;           // reported estimate (see Trainer::ReportedLogZ)
   int64_t skipped_steps = 0;  // cumulative non-finite losses skipped
+  // Where this round's time went: waiting on the source, r_phi steps, the
+  // policy step (batch building included).
+  double wait_seconds = 0;
+  double potential_seconds = 0;
+  double policy_seconds = 0;
 };
 
 class Trainer {

@@ -1,0 +1,69 @@
+#include "launcher/actor_metrics.h"
+
+#include "absl/time/clock.h"
+#include "launcher/metrics_endpoint.h"
+
+namespace ledgfn {
+
+ActorMetrics::ActorMetrics(prometheus::Registry& r, const std::string& task,
+                           int actor_id)
+    : trajectories_(AddCounter(r, "ledgfn_actor_trajectories_total", "Trajectories sampled.",
+                            {{"task", task}, {"actor", std::to_string(actor_id)}})),
+      acked_(AddCounter(r, "ledgfn_actor_acked_total",
+                     "Trajectories acknowledged by replay as stored.",
+                     {{"task", task}, {"actor", std::to_string(actor_id)}})),
+      rejected_(AddCounter(r, "ledgfn_actor_rejected_total",
+                        "Trajectories replay rejected as invalid.",
+                        {{"task", task}, {"actor", std::to_string(actor_id)}})),
+      oracle_latency_(prometheus::BuildHistogram()
+                          .Name("ledgfn_actor_oracle_latency_seconds")
+                          .Help("Time of one energy oracle call.")
+                          .Register(r)
+                          .Add({{"task", task}, {"actor", std::to_string(actor_id)}},
+                               prometheus::Histogram::BucketBoundaries{
+                                   1e-5, 1e-4, 1e-3, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                   0.25, 0.5, 1, 2.5, 5, 10})),
+      policy_version_(AddGauge(r, "ledgfn_actor_policy_version",
+                            "Policy version the actor samples with.",
+                            {{"task", task}, {"actor", std::to_string(actor_id)}})),
+      queue_depth_(AddGauge(r, "ledgfn_actor_send_queue_depth",
+                         "Trajectories queued or unacknowledged.",
+                         {{"task", task}, {"actor", std::to_string(actor_id)}})),
+      replay_reconnects_(AddCounter(r, "ledgfn_actor_reconnects_total",
+                                 "Streams reopened after a failure.",
+                                 {{"task", task}, {"actor", std::to_string(actor_id)},
+                                  {"peer", "replay"}})),
+      learner_reconnects_(AddCounter(r, "ledgfn_actor_reconnects_total",
+                                  "Streams reopened after a failure.",
+                                  {{"task", task}, {"actor", std::to_string(actor_id)},
+                                   {"peer", "learner"}})) {}
+
+void ActorMetrics::Refresh(int64_t sampled, int64_t policy_version,
+                           const ReplayWriterCounters& writer,
+                           const PolicyWatcherStats& watcher) {
+  AdvanceCounter(trajectories_, sampled);
+  AdvanceCounter(acked_, writer.acked);
+  AdvanceCounter(rejected_, writer.rejected);
+  policy_version_.Set(policy_version);
+  queue_depth_.Set(writer.queued);
+  AdvanceCounter(replay_reconnects_, writer.reconnects);
+  AdvanceCounter(learner_reconnects_, watcher.reconnects);
+}
+
+absl::StatusOr<std::vector<double>> TimedOracle::Energies(
+    absl::Span<const State> objects) {
+  const absl::Time start = absl::Now();
+  auto out = inner_.Energies(objects);
+  latency_.Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  return out;
+}
+
+absl::StatusOr<std::vector<double>> TimedOracle::PartialEnergies(
+    absl::Span<const State> states) {
+  const absl::Time start = absl::Now();
+  auto out = inner_.PartialEnergies(states);
+  latency_.Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  return out;
+}
+
+}  // namespace ledgfn
