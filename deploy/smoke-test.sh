@@ -316,6 +316,25 @@ wait_targets() {
 phase "wait until Prometheus reports every target up ($ACTORS actors)"
 wait_targets $ACTORS
 
+phase "container health checks (ledgfn-healthcheck: gRPC health for replay/learner, /metrics for actors)"
+# Docker runs the compose healthchecks itself; podman needs systemd timers for that
+# (absent here), so run each container's check once by hand.
+for s in replay learner actor; do
+  for id in $(compose ps -q "$s"); do
+    if [ "$ENGINE" = podman ]; then
+      podman healthcheck run "$id" >/dev/null 2>&1 || die "health check of $s container $id failed"
+      log "$s ${id:0:12}: healthy (podman healthcheck run)"
+    else
+      deadline=$(( $(date +%s) + 120 ))
+      until [ "$(docker inspect --format '{{.State.Health.Status}}' "$id")" = healthy ]; do
+        [ "$(date +%s)" -lt "$deadline" ] || die "$s container $id is not healthy after 120s"
+        sleep 3
+      done
+      log "$s ${id:0:12}: healthy"
+    fi
+  done
+done
+
 ########################################################################################
 phase "run every dashboard panel's PromQL (deploy/grafana/dashboards/ledgfn.json)"
 # Grafana's macros get fixed values: $__rate_interval 1m, $__interval 15s, $__range 5m.

@@ -1,5 +1,7 @@
 // `ledgfn train`: embedded LED-GFN training in one process (DESIGN §1).
-// Flags live here only; the libraries take option structs.
+// Its own flags are here; the task and training flags are shared with the
+// distributed roles (task_flags.h, training_flags.h). Libraries take option
+// structs.
 #include <torch/torch.h>
 
 #include <cerrno>
