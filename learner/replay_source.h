@@ -11,7 +11,6 @@
 #ifndef LEDGFN_LEARNER_REPLAY_SOURCE_H_
 #define LEDGFN_LEARNER_REPLAY_SOURCE_H_
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
