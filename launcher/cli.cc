@@ -1,6 +1,5 @@
 #include "launcher/cli.h"
 
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -96,19 +95,6 @@ void Fail(const std::string& program, const absl::Status& status) {
   std::fprintf(stderr, "%s: %s\n", program.c_str(),
                std::string(status.message()).c_str());
   std::exit(2);
-}
-
-absl::Status MakeDirs(const std::string& path) {
-  for (size_t i = 1; i <= path.size(); ++i) {
-    if (i < path.size() && path[i] != '/') continue;
-    const std::string partial = path.substr(0, i);
-    if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "cannot create output directory ", partial, ": ",
-          std::strerror(errno)));
-    }
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace ledgfn

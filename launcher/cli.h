@@ -21,9 +21,6 @@ std::vector<char*> ParseCommandLine(const char* program, int argc, char** argv,
 // Prints "<program>: <message>" on one line to stderr and exits with 2.
 [[noreturn]] void Fail(const std::string& program, const absl::Status& status);
 
-// mkdir -p; PERMISSION_DENIED with the reason when a level cannot be made.
-absl::Status MakeDirs(const std::string& path);
-
 }  // namespace ledgfn
 
 #endif  // LEDGFN_LAUNCHER_CLI_H_

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/model/flat_weights.h"
 #include "common/object_tracker.h"
+#include "common/file_util.h"
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/learner_metrics.h"

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/task.h"
+#include "common/file_util.h"
 #include "launcher/cli.h"
 #include "launcher/embedded_trainer.h"
 #include "launcher/progress_bar.h"

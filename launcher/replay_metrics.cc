@@ -1,5 +1,6 @@
 #include "launcher/replay_metrics.h"
 
+#include "absl/time/clock.h"
 #include "launcher/metrics_endpoint.h"
 
 namespace ledgfn {
@@ -28,7 +29,20 @@ ReplayMetrics::ReplayMetrics(prometheus::Registry& r)
       inserts_waiting_(AddGauge(r, "ledgfn_replay_limiter_waiting",
                              "Calls waiting on the rate limiter now.", {{"side", "insert"}})),
       samples_waiting_(AddGauge(r, "ledgfn_replay_limiter_waiting",
-                             "Calls waiting on the rate limiter now.", {{"side", "sample"}})) {
+                             "Calls waiting on the rate limiter now.", {{"side", "sample"}})),
+      recovered_(AddGauge(r, "ledgfn_replay_recovered_trajectories",
+                          "Trajectories restored from --data_dir at start.", {})),
+      wal_syncs_(AddCounter(r, "ledgfn_replay_wal_syncs_total",
+                            "Write-ahead log group commits (fdatasync).", {})),
+      wal_sync_seconds_(AddCounter(r, "ledgfn_replay_wal_sync_seconds_total",
+                                   "Time spent in write-ahead log fdatasync.", {})),
+      wal_bytes_(AddCounter(r, "ledgfn_replay_wal_bytes_total",
+                            "Bytes written to the write-ahead log.", {})),
+      snapshots_(AddCounter(r, "ledgfn_replay_snapshots_total", "Snapshots written.", {})),
+      snapshot_failures_(AddCounter(r, "ledgfn_replay_snapshot_failures_total",
+                                    "Snapshots that failed (see the log).", {})),
+      snapshot_age_(AddGauge(r, "ledgfn_replay_snapshot_age_seconds",
+                             "Seconds since the last snapshot (-1: none yet).", {})) {
   for (int c = 0; c < kNumRejectCategories; ++c) {
     rejected_[c] = &AddCounter(r, "ledgfn_replay_rejected_total",
                             "Invalid trajectories, by reason.",
@@ -54,6 +68,15 @@ void ReplayMetrics::Refresh(const ReplayServiceInfo& info) {
   AdvanceCounter(sample_blocked_, absl::ToDoubleSeconds(out.blocked_time + out.pending_time));
   inserts_waiting_.Set(info.inserts_waiting);
   samples_waiting_.Set(info.samples_waiting);
+  recovered_.Set(static_cast<double>(info.recovered));
+  AdvanceCounter(wal_syncs_, info.wal.syncs);
+  AdvanceCounter(wal_sync_seconds_, absl::ToDoubleSeconds(info.wal.sync_time));
+  AdvanceCounter(wal_bytes_, info.wal.bytes);
+  AdvanceCounter(snapshots_, info.snapshots);
+  AdvanceCounter(snapshot_failures_, info.snapshot_failures);
+  snapshot_age_.Set(info.last_snapshot == absl::InfinitePast()
+                        ? -1.0
+                        : absl::ToDoubleSeconds(absl::Now() - info.last_snapshot));
 }
 
 }  // namespace ledgfn

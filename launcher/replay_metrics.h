@@ -33,6 +33,13 @@ class ReplayMetrics {
   prometheus::Counter& sample_blocked_;
   prometheus::Gauge& inserts_waiting_;
   prometheus::Gauge& samples_waiting_;
+  prometheus::Gauge& recovered_;
+  prometheus::Counter& wal_syncs_;
+  prometheus::Counter& wal_sync_seconds_;
+  prometheus::Counter& wal_bytes_;
+  prometheus::Counter& snapshots_;
+  prometheus::Counter& snapshot_failures_;
+  prometheus::Gauge& snapshot_age_;
 };
 
 }  // namespace ledgfn

@@ -4,17 +4,21 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <cstdio>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/file_util.h"
 #include "proto/server_util.h"
 #include "proto/trajectory_codec.h"
 
@@ -48,52 +52,24 @@ void FillKey(const proto::Trajectory& t, proto::TrajectoryKey* key) {
 
 }  // namespace
 
-// DedupeIndex -------------------------------------------------------------
-
-DedupeIndex::DedupeIndex(int64_t window, int64_t max_incarnations)
-    : window_(static_cast<uint64_t>(std::max<int64_t>(window, 1))),
-      max_incarnations_(std::max<int64_t>(max_incarnations, 1)) {}
-
-bool DedupeIndex::Contains(int32_t actor_id, uint64_t incarnation,
-                           uint64_t sequence) const {
-  auto it = streams_.find(StreamId(actor_id, incarnation));
-  if (it == streams_.end()) return false;
-  const Stream& s = it->second;
-  return sequence < s.floor || s.recent.contains(sequence);
-}
-
-void DedupeIndex::Add(int32_t actor_id, uint64_t incarnation,
-                      uint64_t sequence) {
-  const StreamId id(actor_id, incarnation);
-  auto it = streams_.find(id);
-  if (it == streams_.end()) {
-    if (static_cast<int64_t>(streams_.size()) >= max_incarnations_) {
-      // Forget the least recently used stream. O(streams), but only when a
-      // new incarnation appears while the index is full.
-      auto oldest = streams_.begin();
-      for (auto s = streams_.begin(); s != streams_.end(); ++s) {
-        if (s->second.last_used < oldest->second.last_used) oldest = s;
-      }
-      streams_.erase(oldest);
-    }
-    it = streams_.emplace(id, Stream()).first;
-  }
-  Stream& s = it->second;
-  s.last_used = ++tick_;
-  if (sequence < s.floor || s.recent.contains(sequence)) return;
-  if (sequence - s.floor >= window_) {
-    // Keep `recent` within [floor, floor + window): forfeit the gap below.
-    s.floor = sequence - window_ + 1;
-    s.recent.erase(s.recent.begin(), s.recent.lower_bound(s.floor));
-  }
-  s.recent.insert(sequence);
-  while (!s.recent.empty() && *s.recent.begin() == s.floor) {
-    s.recent.erase(s.recent.begin());
-    ++s.floor;
-  }
-}
-
 // Options and info --------------------------------------------------------
+
+absl::StatusOr<Durability> ParseDurability(absl::string_view name) {
+  if (name == "none") return Durability::kNone;
+  if (name == "snapshot") return Durability::kSnapshot;
+  if (name == "wal") return Durability::kWal;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown durability '", name, "' (expected none, snapshot or wal)"));
+}
+
+absl::string_view DurabilityName(Durability durability) {
+  switch (durability) {
+    case Durability::kNone: return "none";
+    case Durability::kSnapshot: return "snapshot";
+    case Durability::kWal: return "wal";
+  }
+  return "none";
+}
 
 absl::Status ReplayServiceOptions::Validate() const {
   if (absl::Status s = table.Validate(); !s.ok()) return s;
@@ -113,6 +89,15 @@ absl::Status ReplayServiceOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("wait_slice (", absl::FormatDuration(wait_slice),
                      ") must be finite and > 0"));
+  }
+  if (durability != Durability::kNone && data_dir.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "durability ", DurabilityName(durability), " needs a data directory"));
+  }
+  if (!(snapshot_every > absl::ZeroDuration())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("snapshot_every (", absl::FormatDuration(snapshot_every),
+                     ") must be > 0"));
   }
   if (dedupe_window < 1 || dedupe_max_incarnations < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -142,6 +127,10 @@ void ReplayServiceInfo::ToProto(proto::InfoResponse* out) const {
   out->set_sample_blocked_seconds(absl::ToDoubleSeconds(
       limiter.sample_stats.blocked_time + limiter.sample_stats.pending_time));
   out->set_dropped_for_lag(dropped_for_lag);
+  out->set_durability(std::string(DurabilityName(durability)));
+  out->set_recovered(recovered);
+  out->set_wal_syncs(wal.syncs);
+  out->set_snapshots(snapshots);
 }
 
 // Service -------------------------------------------------------------------
@@ -154,8 +143,122 @@ absl::StatusOr<std::unique_ptr<ReplayServiceImpl>> ReplayServiceImpl::Create(
   absl::StatusOr<std::unique_ptr<RateLimiter>> limiter =
       RateLimiter::Create(options.limiter);
   if (!limiter.ok()) return limiter.status();
-  return std::unique_ptr<ReplayServiceImpl>(new ReplayServiceImpl(
+  std::unique_ptr<ReplayServiceImpl> service(new ReplayServiceImpl(
       task, options, *std::move(table), *std::move(limiter)));
+  if (options.durability == Durability::kNone) return service;
+  RecoveryOptions recovery;
+  recovery.dir = options.data_dir;
+  recovery.capacity = options.table.capacity;
+  recovery.validation = options.validation;
+  recovery.dedupe_window = options.dedupe_window;
+  recovery.dedupe_max_incarnations = options.dedupe_max_incarnations;
+  absl::StatusOr<ReplayState> state =
+      RecoverReplayState(task, recovery, &service->recovery_);
+  if (!state.ok()) return state.status();
+  service->Restore(*state);
+  if (absl::Status s = service->StartDurability(); !s.ok()) return s;
+  return service;
+}
+
+void ReplayServiceImpl::Restore(const ReplayState& state) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& item : state.items) table_->Insert(Trajectory(*item));
+  index_offset_ = state.end_index - table_->total_inserted();
+  // Items FRESH had returned before the restart are not returned again.
+  int64_t taken = std::clamp<int64_t>(state.fresh_cursor - state.first_index, 0,
+                                      table_->size());
+  while (taken > 0) {
+    const int n = static_cast<int>(std::min<int64_t>(taken, 1 << 20));
+    table_->TakeFresh(n);
+    taken -= n;
+  }
+  limiter_->Restore(state.end_index, state.limiter_samples,
+                    state.end_index - table_->size());
+  dedupe_.Import(state.dedupe);
+  recovered_ = table_->size();
+}
+
+absl::Status ReplayServiceImpl::StartDurability() {
+  if (options_.durability == Durability::kWal) {
+    int64_t first_index = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      first_index = end_index();
+    }
+    absl::StatusOr<std::unique_ptr<WriteAheadLog>> wal =
+        WriteAheadLog::Open(options_.data_dir, first_index);
+    if (!wal.ok()) return wal.status();
+    wal_ = *std::move(wal);
+  } else if (absl::Status s = MakeDirs(options_.data_dir); !s.ok()) {
+    return s;
+  }
+  if (options_.snapshot_every != absl::InfiniteDuration()) {
+    snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
+  }
+  return absl::OkStatus();
+}
+
+void ReplayServiceImpl::SnapshotLoop() {
+  while (!stop_snapshots_.WaitForNotificationWithTimeout(options_.snapshot_every)) {
+    if (absl::Status s = WriteSnapshotNow(); !s.ok()) {
+      std::fprintf(stderr, "ledgfn replay: snapshot failed: %s\n",
+                   std::string(s.message()).c_str());
+    }
+  }
+}
+
+absl::Status ReplayServiceImpl::WriteSnapshotNow() {
+  if (options_.durability == Durability::kNone) {
+    return absl::FailedPreconditionError("durability is none: no snapshots");
+  }
+  absl::MutexLock snapshot_lock(&snapshot_mu_);
+  ReplayState state;
+  state.task = task_name_;
+  int64_t rotation = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    Table::Contents contents = table_->Snapshot();
+    for (Table::Item& item : contents.items) {
+      state.items.push_back(std::move(item.trajectory));
+    }
+    state.end_index = end_index();
+    state.first_index = state.end_index - static_cast<int64_t>(state.items.size());
+    state.fresh_cursor = index_offset_ + contents.fresh_cursor;
+    state.limiter_samples = limiter_->Info().samples;
+    state.dedupe = dedupe_.Export();
+    // Later records go to a segment the snapshot does not cover.
+    if (wal_ != nullptr) rotation = wal_->Rotate(state.end_index);
+  }
+  absl::StatusOr<std::string> written = WriteSnapshot(options_.data_dir, state);
+  {
+    absl::MutexLock lock(&counters_mu_);
+    if (written.ok()) {
+      ++counters_.snapshots;
+      counters_.last_snapshot = absl::Now();
+    } else {
+      ++counters_.snapshot_failures;
+    }
+  }
+  if (!written.ok()) return written.status();
+  if (wal_ != nullptr) {
+    // The rotation closes the covered segments; their deletion is safe
+    // either way (the snapshot holds their records).
+    wal_->AwaitDurable(rotation, absl::Now() + absl::Seconds(10)).IgnoreError();
+  }
+  return DeleteCoveredFiles(options_.data_dir, state.end_index);
+}
+
+absl::Status ReplayServiceImpl::Close() {
+  if (closed_.exchange(true)) return absl::OkStatus();
+  Shutdown();
+  stop_snapshots_.Notify();
+  if (snapshot_thread_.joinable()) snapshot_thread_.join();
+  absl::Status status = absl::OkStatus();
+  if (options_.durability != Durability::kNone) status = WriteSnapshotNow();
+  if (wal_ != nullptr) {
+    if (absl::Status s = wal_->Close(); !s.ok() && status.ok()) status = s;
+  }
+  return status;
 }
 
 ReplayServiceImpl::ReplayServiceImpl(const Task& task,
@@ -170,7 +273,12 @@ ReplayServiceImpl::ReplayServiceImpl(const Task& task,
       dedupe_(options.dedupe_window, options.dedupe_max_incarnations),
       rng_(options.seed) {}
 
-ReplayServiceImpl::~ReplayServiceImpl() { Shutdown(); }
+ReplayServiceImpl::~ReplayServiceImpl() {
+  Shutdown();
+  if (!stop_snapshots_.HasBeenNotified()) stop_snapshots_.Notify();
+  if (snapshot_thread_.joinable()) snapshot_thread_.join();
+  if (wal_ != nullptr) wal_->Close().IgnoreError();
+}
 
 void ReplayServiceImpl::Shutdown() {
   shutting_down_.store(true);
@@ -182,9 +290,43 @@ void ReplayServiceImpl::AddWaiting(int64_t Counters::*field, int64_t delta) {
   counters_.*field += delta;
 }
 
+absl::Status ReplayServiceImpl::AwaitDurable(int64_t sequence,
+                                             absl::Time deadline) {
+  if (wal_ == nullptr || sequence <= 0) return absl::OkStatus();
+  return wal_->AwaitDurable(sequence, deadline);
+}
+
 absl::Status ReplayServiceImpl::InsertTrajectory(
     const proto::Trajectory& trajectory, absl::Time deadline,
     absl::FunctionRef<bool()> cancelled, proto::Ack* ack) {
+  int64_t sequence = 0;
+  if (absl::Status s = Store(trajectory, deadline, cancelled, ack, &sequence);
+      !s.ok()) {
+    return s;
+  }
+  return AwaitDurable(sequence, deadline);
+}
+
+absl::Status ReplayServiceImpl::InsertRequestTrajectories(
+    const proto::InsertRequest& request, absl::Time deadline,
+    absl::FunctionRef<bool()> cancelled, proto::InsertResponse* response) {
+  int64_t last = 0;
+  for (const proto::Trajectory& t : request.trajectories()) {
+    int64_t sequence = 0;
+    if (absl::Status s = Store(t, deadline, cancelled, response->add_acks(), &sequence);
+        !s.ok()) {
+      return s;
+    }
+    last = std::max(last, sequence);
+  }
+  return AwaitDurable(last, deadline);
+}
+
+absl::Status ReplayServiceImpl::Store(const proto::Trajectory& trajectory,
+                                      absl::Time deadline,
+                                      absl::FunctionRef<bool()> cancelled,
+                                      proto::Ack* ack, int64_t* wal_sequence) {
+  *wal_sequence = 0;
   ack->Clear();
   FillKey(trajectory, ack->mutable_key());
   const int32_t actor = trajectory.actor_id();
@@ -217,8 +359,16 @@ absl::Status ReplayServiceImpl::InsertTrajectory(
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      // 2. Deduplication, before any wait: resends are acked at once.
+      // Never acknowledge (not even as a duplicate) what a failed log may
+      // not hold.
+      if (wal_ != nullptr) {
+        if (absl::Status s = wal_->status(); !s.ok()) return s;
+      }
+      // 2. Deduplication, before any wait: resends are acked at once (with
+      // a log, once everything logged so far, the original included, is
+      // on disk).
       if (dedupe_.Contains(actor, incarnation, sequence)) {
+        if (wal_ != nullptr) *wal_sequence = wal_->last_sequence();
         absl::MutexLock counters_lock(&counters_mu_);
         ++counters_.duplicates;
         ack->set_duplicate(true);
@@ -235,6 +385,11 @@ absl::Status ReplayServiceImpl::InsertTrajectory(
         // table's, even for an instant.
         if (key >= table_->capacity()) limiter_->Delete(1);
         limiter_->Insert(1);
+        if (wal_ != nullptr) {
+          proto::WalRecord record;
+          *record.mutable_insert() = trajectory;
+          *wal_sequence = wal_->Append(record);
+        }
         absl::MutexLock counters_lock(&counters_mu_);
         ++counters_.inserted;
         return absl::OkStatus();
@@ -338,6 +493,13 @@ absl::StatusOr<proto::SampleResponse> ReplayServiceImpl::SampleFresh(
       if (limiter_->CanSample(count)) {
         limiter_->Sample(count);
         items = table_->TakeFresh(count);
+        if (wal_ != nullptr) {
+          proto::WalRecord record;
+          record.mutable_sample()->set_fresh_cursor(
+              end_index() - table_->num_fresh());
+          record.mutable_sample()->set_limiter_samples(limiter_->Info().samples);
+          wal_->Append(record);
+        }
         break;
       }
     }
@@ -401,13 +563,39 @@ ReplayServiceInfo ReplayServiceImpl::Info() const {
     info.dropped_for_lag = counters_.dropped_for_lag;
     info.inserts_waiting = counters_.inserts_waiting;
     info.samples_waiting = counters_.samples_waiting;
+    info.snapshots = counters_.snapshots;
+    info.snapshot_failures = counters_.snapshot_failures;
+    info.last_snapshot = counters_.last_snapshot;
   }
   for (int64_t n : info.rejected_by_category) info.rejected += n;
   {
     absl::MutexLock lock(&mu_);
     info.dedupe_incarnations = dedupe_.num_incarnations();
   }
+  info.durability = options_.durability;
+  info.recovered = recovered_;
+  if (wal_ != nullptr) info.wal = wal_->stats();
   return info;
+}
+
+absl::StatusOr<proto::LookupResponse> ReplayServiceImpl::LookupKeys(
+    const proto::LookupRequest& request) const {
+  if (request.keys_size() > kMaxLookupKeys) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "at most ", kMaxLookupKeys, " keys per Lookup, got ", request.keys_size()));
+  }
+  using Key = std::tuple<int32_t, uint64_t, uint64_t>;
+  absl::flat_hash_set<Key> stored;
+  for (const Table::Item& item : table_->Snapshot().items) {
+    const Trajectory& t = *item.trajectory;
+    stored.insert(Key(t.actor_id, t.incarnation, t.sequence));
+  }
+  proto::LookupResponse response;
+  for (const proto::TrajectoryKey& key : request.keys()) {
+    response.add_stored(
+        stored.contains(Key(key.actor_id(), key.incarnation(), key.sequence())));
+  }
+  return response;
 }
 
 // RPC edge ------------------------------------------------------------------
@@ -423,10 +611,10 @@ grpc::Status ReplayServiceImpl::Insert(
   // the backpressure (see the file comment of the header).
   while (stream->Read(&request)) {
     proto::InsertResponse response;
-    for (const proto::Trajectory& t : request.trajectories()) {
-      absl::Status status = InsertTrajectory(t, DeadlineOf(*context),
-                                             is_cancelled, response.add_acks());
-      if (!status.ok()) return ToGrpcStatus(status);
+    if (absl::Status status = InsertRequestTrajectories(
+            request, DeadlineOf(*context), is_cancelled, &response);
+        !status.ok()) {
+      return ToGrpcStatus(status);
     }
     if (!stream->Write(response)) {
       return grpc::Status(grpc::StatusCode::CANCELLED,
@@ -442,6 +630,15 @@ grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context,
   absl::StatusOr<proto::SampleResponse> result =
       SampleTrajectories(*request, DeadlineOf(*context),
                          [context] { return context->IsCancelled(); });
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReplayServiceImpl::Lookup(grpc::ServerContext* context,
+                                       const proto::LookupRequest* request,
+                                       proto::LookupResponse* response) {
+  absl::StatusOr<proto::LookupResponse> result = LookupKeys(*request);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *std::move(result);
   return grpc::Status::OK;

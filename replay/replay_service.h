@@ -57,9 +57,23 @@
 //
 // Info (unary): every InfoResponse field; see ReplayServiceInfo.
 //
-// Thread-safe. Lock order: mu_ before counters_mu_; rng_mu_ and
-// counters_mu_ are never held together; the table's and limiter's own locks
-// are innermost.
+// Lookup (unary): whether the table holds each given key now, for tests and
+// operators checking what survived a restart.
+//
+// Durability (ReplayServiceOptions::durability, docs/reliability.md): with
+// kWal, step 3 also appends the trajectory to the write-ahead log under
+// mu_ (so the log's order is the table's), and the InsertResponse is
+// written only after the log holds the whole request on disk; a duplicate
+// waits for everything logged before it (the original may still be in
+// flight). FRESH samples log where the cursor stands (not waited for: after
+// a crash, items sampled since the last synced mark may be served again).
+// Snapshots capture the table, the dedupe index and the FRESH cursor under
+// mu_ and are written outside it. On restart the limiter is restored from
+// the recovered counts (RateLimiter::Restore, which cannot wedge).
+//
+// Thread-safe. Lock order: snapshot_mu_ before mu_ before counters_mu_;
+// rng_mu_ and counters_mu_ are never held together; the table's, limiter's
+// and log's own locks are innermost.
 #ifndef LEDGFN_REPLAY_REPLAY_SERVICE_H_
 #define LEDGFN_REPLAY_REPLAY_SERVICE_H_
 
@@ -71,6 +85,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -80,59 +95,32 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/task.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/ledgfn.pb.h"
+#include "replay/dedupe_index.h"
 #include "replay/rate_limiter.h"
+#include "replay/recovery.h"
 #include "replay/table.h"
 #include "replay/validation.h"
+#include "replay/write_ahead_log.h"
 
 namespace ledgfn {
 
-// Remembers which trajectory keys (actor_id, incarnation, sequence) were
-// seen, in bounded memory. Rule, per (actor_id, incarnation) "stream":
-//   * `floor`: every sequence < floor counts as seen;
-//   * `recent`: the seen sequences >= floor, always within
-//     [floor, floor + window);
-//   * Add(s): ignored if already seen; otherwise s joins `recent`, and
-//     `floor` then advances over every contiguous seen sequence. If s >=
-//     floor + window, `floor` first jumps to s - window + 1: the unseen
-//     sequences below it are forfeited, i.e. they count as seen from now on
-//     (a later arrival is acked as a duplicate and NOT stored: at most once
-//     wins over at least once).
-// An actor that numbers its trajectories 0, 1, 2, ... per incarnation, sends
-// them in order and after a reconnect resends only its unacked tail never
-// leaves a gap, so `recent` stays empty and nothing is forfeited; the state
-// is then O(1) per incarnation. At most `max_incarnations` streams are kept;
-// creating one more forgets the least recently added-to stream (an actor
-// process that stopped long ago does not resend). Not thread-safe.
-class DedupeIndex {
- public:
-  // window >= 1, max_incarnations >= 1 (clamped up to 1).
-  DedupeIndex(int64_t window, int64_t max_incarnations);
-
-  bool Contains(int32_t actor_id, uint64_t incarnation,
-                uint64_t sequence) const;
-  void Add(int32_t actor_id, uint64_t incarnation, uint64_t sequence);
-  // Streams (incarnations) remembered now.
-  int64_t num_incarnations() const {
-    return static_cast<int64_t>(streams_.size());
-  }
-
- private:
-  struct Stream {
-    uint64_t floor = 0;
-    absl::btree_set<uint64_t> recent;
-    uint64_t last_used = 0;
-  };
-  using StreamId = std::pair<int32_t, uint64_t>;
-
-  const uint64_t window_;
-  const int64_t max_incarnations_;
-  uint64_t tick_ = 0;
-  absl::flat_hash_map<StreamId, Stream> streams_;
-};
+// What survives a restart of the replay service (docs/reliability.md).
+//   kNone:     nothing; the table starts empty.
+//   kSnapshot: the state as of the newest snapshot (taken every
+//              `snapshot_every` and at Close()); inserts acknowledged since
+//              the last snapshot are lost by a crash (kill -9, power).
+//   kWal:      every acknowledged insert: an insert is acknowledged only
+//              once its write-ahead log record is on disk (group commit);
+//              snapshots bound the log and the recovery time.
+enum class Durability { kNone, kSnapshot, kWal };
+// "none", "snapshot", "wal".
+absl::StatusOr<Durability> ParseDurability(absl::string_view name);
+absl::string_view DurabilityName(Durability durability);
 
 struct ReplayServiceOptions {
   // The table (capacity, priority_alpha) and the limiter. capacity must be
@@ -152,6 +140,12 @@ struct ReplayServiceOptions {
   // Seed of the samplers' random engine (UNIFORM, NEWEST_WINDOW,
   // PRIORITIZED): the same seed and call sequence give the same draws.
   uint64_t seed = 0;
+  // Durability (see Durability). `data_dir` is required unless kNone; it is
+  // created if missing and holds snapshot-*.snap and wal-*.log files.
+  // snapshot_every > 0; absl::InfiniteDuration() snapshots only at Close().
+  Durability durability = Durability::kNone;
+  std::string data_dir;
+  absl::Duration snapshot_every = absl::Seconds(60);
 
   // INVALID_ARGUMENT with the reason unless the constraints above hold.
   absl::Status Validate() const;
@@ -180,6 +174,13 @@ struct ReplayServiceInfo {
   int64_t samples_waiting = 0;
   int64_t dedupe_incarnations = 0;
   bool shutting_down = false;
+  // Durability.
+  Durability durability = Durability::kNone;
+  int64_t recovered = 0;          // trajectories restored at start
+  WriteAheadLogStats wal;         // zero unless kWal
+  int64_t snapshots = 0;          // written by this process
+  int64_t snapshot_failures = 0;
+  absl::Time last_snapshot = absl::InfinitePast();
   // Limiter counters, configuration and wait statistics.
   RateLimiterInfo limiter;
 
@@ -190,12 +191,16 @@ struct ReplayServiceInfo {
 class ReplayServiceImpl final : public proto::Replay::Service {
  public:
   // `task` must outlive the service. INVALID_ARGUMENT if
-  // `options.Validate()` fails.
+  // `options.Validate()` fails. With durability, first recovers the state
+  // from `options.data_dir` (replay/recovery.h; its errors are returned,
+  // e.g. FAILED_PRECONDITION for data of another task), then opens the
+  // write-ahead log (kWal) and starts the periodic snapshots.
   static absl::StatusOr<std::unique_ptr<ReplayServiceImpl>> Create(
       const Task& task, const ReplayServiceOptions& options);
 
-  // Calls Shutdown(). Stop the gRPC server (and so every handler) before
-  // destroying the service.
+  // Shutdown(), stops the snapshots, flushes and closes the write-ahead log
+  // (no final snapshot: call Close() for that). Stop the gRPC server (and
+  // so every handler) before destroying the service.
   ~ReplayServiceImpl() override;
 
   ReplayServiceImpl(const ReplayServiceImpl&) = delete;
@@ -212,23 +217,57 @@ class ReplayServiceImpl final : public proto::Replay::Service {
   grpc::Status Info(grpc::ServerContext* context,
                     const proto::InfoRequest* request,
                     proto::InfoResponse* response) override;
+  grpc::Status Lookup(grpc::ServerContext* context,
+                      const proto::LookupRequest* request,
+                      proto::LookupResponse* response) override;
 
   // In-process equivalents of the RPCs (the handlers are thin wrappers).
   //
   // Validates, deduplicates and stores one trajectory as described in the
-  // file comment, filling *ack, and returns OK; or, with *ack unspecified
-  // and nothing stored: UNAVAILABLE after Shutdown(), CANCELLED once
+  // file comment, filling *ack, and returns OK once the ack may be sent
+  // (with kWal: once the insert, or for a duplicate everything logged
+  // before it, is on disk); or, with *ack unspecified: UNAVAILABLE after
+  // Shutdown() or when the write-ahead log failed, CANCELLED once
   // `cancelled()` returns true, DEADLINE_EXCEEDED at `deadline`
-  // (absl::InfiniteFuture() waits as long as needed).
+  // (absl::InfiniteFuture() waits as long as needed). Nothing is stored on
+  // those errors, except that a trajectory stored before its log write
+  // failed or timed out stays in memory (a resend is then acked as a
+  // duplicate only after the log is durable, which a failed log never is).
   absl::Status InsertTrajectory(const proto::Trajectory& trajectory,
                                 absl::Time deadline,
                                 absl::FunctionRef<bool()> cancelled,
                                 proto::Ack* ack);
+  // The trajectories of one InsertRequest, in order, with a single wait for
+  // the disk at the end (group commit): fills response->acks() (one per
+  // trajectory) and returns OK, or the first error as InsertTrajectory
+  // (then the response must not be sent).
+  absl::Status InsertRequestTrajectories(const proto::InsertRequest& request,
+                                         absl::Time deadline,
+                                         absl::FunctionRef<bool()> cancelled,
+                                         proto::InsertResponse* response);
   // One Sample call with the given deadline (FRESH only waits).
   absl::StatusOr<proto::SampleResponse> SampleTrajectories(
       const proto::SampleRequest& request, absl::Time deadline,
       absl::FunctionRef<bool()> cancelled);
   ReplayServiceInfo Info() const;
+  // For each key, whether the table holds a trajectory with it now.
+  // O(size + keys). INVALID_ARGUMENT for more than kMaxLookupKeys keys.
+  absl::StatusOr<proto::LookupResponse> LookupKeys(
+      const proto::LookupRequest& request) const;
+  static constexpr int kMaxLookupKeys = 1 << 20;
+
+  // Writes a snapshot now and deletes the files it covers (one snapshot at
+  // a time; inserts and samples continue meanwhile, blocked only while the
+  // state is captured: O(size) pointer copies). FAILED_PRECONDITION
+  // without durability.
+  absl::Status WriteSnapshotNow() ABSL_LOCKS_EXCLUDED(mu_, snapshot_mu_);
+  // For a graceful exit, after the server stopped: Shutdown(), a final
+  // snapshot (with durability; nothing acknowledged is lost) and the
+  // write-ahead log closed. Returns the first error. Idempotent.
+  absl::Status Close();
+  // How the state was recovered at Create (empty report without
+  // durability).
+  const RecoveryReport& recovery() const { return recovery_; }
 
   // Cancels the rate limiter: every blocked and future insert and FRESH
   // sample returns UNAVAILABLE promptly; UNIFORM, NEWEST_WINDOW,
@@ -250,11 +289,32 @@ class ReplayServiceImpl final : public proto::Replay::Service {
     int64_t dropped_for_lag = 0;
     int64_t inserts_waiting = 0;
     int64_t samples_waiting = 0;
+    int64_t snapshots = 0;
+    int64_t snapshot_failures = 0;
+    absl::Time last_snapshot = absl::InfinitePast();
   };
 
   ReplayServiceImpl(const Task& task, const ReplayServiceOptions& options,
                     std::unique_ptr<Table> table,
                     std::unique_ptr<RateLimiter> limiter);
+
+  // Restores a recovered state into the empty table, limiter and dedupe
+  // index (Create only, before serving).
+  void Restore(const ReplayState& state) ABSL_LOCKS_EXCLUDED(mu_);
+  // Starts the write-ahead log and the snapshot thread (Create only).
+  absl::Status StartDurability();
+  void SnapshotLoop();
+  // Steps 1-3 of the file comment; *wal_sequence is the log record to wait
+  // for before the ack may be sent (0: none).
+  absl::Status Store(const proto::Trajectory& trajectory, absl::Time deadline,
+                     absl::FunctionRef<bool()> cancelled, proto::Ack* ack,
+                     int64_t* wal_sequence) ABSL_LOCKS_EXCLUDED(mu_);
+  // Waits for the log up to `sequence` (OK at once without a log).
+  absl::Status AwaitDurable(int64_t sequence, absl::Time deadline);
+  // Global insertion index of the next insert (proto/replay_storage.proto).
+  int64_t end_index() const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return index_offset_ + table_->total_inserted();
+  }
 
   absl::StatusOr<proto::SampleResponse> SampleFresh(
       const proto::SampleRequest& request, absl::Time deadline,
@@ -278,6 +338,18 @@ class ReplayServiceImpl final : public proto::Replay::Service {
   // between). Nobody waits while holding it.
   mutable absl::Mutex mu_;
   DedupeIndex dedupe_ ABSL_GUARDED_BY(mu_);
+  // Global index of table key 0: trajectories stored before the restart.
+  int64_t index_offset_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Durability. wal_ is set in Create before serving, then only used.
+  std::unique_ptr<WriteAheadLog> wal_;
+  RecoveryReport recovery_;
+  int64_t recovered_ = 0;
+  // Serialises snapshots (held while one is written).
+  absl::Mutex snapshot_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  absl::Notification stop_snapshots_;
+  std::thread snapshot_thread_;
+  std::atomic<bool> closed_{false};
 
   // The samplers' engine (the table does not protect it).
   absl::Mutex rng_mu_;

@@ -234,6 +234,17 @@ std::vector<Table::Item> Table::TakeFresh(int n) {
   return out;
 }
 
+Table::Contents Table::Snapshot() const {
+  Contents contents;
+  absl::ReaderMutexLock lock(&mu_);
+  contents.items.reserve(size_);
+  for (int64_t key = oldest_key(); key < next_key_; ++key) {
+    contents.items.push_back(ItemAt(key));
+  }
+  contents.fresh_cursor = fresh_cursor_;
+  return contents;
+}
+
 int64_t Table::size() const {
   absl::ReaderMutexLock lock(&mu_);
   return size_;

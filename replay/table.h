@@ -122,6 +122,16 @@ class Table {
   // fresh.
   std::vector<Item> TakeFresh(int n) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Every live item, oldest first, and the key TakeFresh would return next,
+  // read in one consistent step. O(size) pointer copies under the lock; the
+  // trajectories are shared, not copied (a snapshot writer serialises them
+  // later without holding any lock).
+  struct Contents {
+    std::vector<Item> items;
+    int64_t fresh_cursor = 0;
+  };
+  Contents Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
+
   // Items currently held, <= capacity().
   int64_t size() const ABSL_LOCKS_EXCLUDED(mu_);
   int64_t capacity() const { return capacity_; }

@@ -27,6 +27,7 @@
 #include "proto/ledgfn.pb.h"
 #include "proto/server_util.h"
 #include "replay/validation.h"
+#include "tests/replay/trajectory_fixtures.h"
 
 namespace ledgfn {
 namespace {
@@ -36,37 +37,6 @@ using ::testing::HasSubstr;
 
 // Far longer than any legitimate wait on a loaded 2-core machine.
 constexpr absl::Duration kLong = absl::Seconds(60);
-
-std::unique_ptr<Task> BagTask() {
-  TaskOptions o;
-  o.name = "bag";
-  absl::StatusOr<std::unique_ptr<Task>> task = MakeTask(o);
-  EXPECT_TRUE(task.ok()) << task.status();
-  return *std::move(task);
-}
-
-// A valid bag trajectory: 13 letters (varying with `sequence`), then stop.
-proto::Trajectory ValidTrajectory(const Task& task, uint64_t sequence,
-                                  int32_t actor = 1,
-                                  uint64_t incarnation = 0xABCDEF,
-                                  int64_t policy_version = 0) {
-  proto::Trajectory t;
-  t.set_task(task.name());
-  const int letters = task.num_forward_actions() - 1;
-  for (int i = 0; i < task.max_trajectory_length() - 1; ++i) {
-    t.add_actions(static_cast<int32_t>((sequence + i * (i + 1) / 2) % letters));
-  }
-  t.add_actions(task.stop_action());
-  absl::StatusOr<std::vector<State>> states = task.Replay(
-      absl::MakeConstSpan(t.actions().data(), t.actions().size()));
-  EXPECT_TRUE(states.ok()) << states.status();
-  t.set_energy(task.Energy(states->back()));
-  t.set_policy_version(policy_version);
-  t.set_actor_id(actor);
-  t.set_incarnation(incarnation);
-  t.set_sequence(sequence);
-  return t;
-}
 
 template <typename Cond>
 bool PollUntil(Cond cond, absl::Duration timeout = kLong) {

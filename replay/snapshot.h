@@ -1,0 +1,63 @@
+// Snapshots of the replay service's state (--durability=snapshot|wal): the
+// live trajectories, the dedupe index and where FRESH sampling stands.
+//
+// The service captures a ReplayState under its lock in O(size) pointer
+// copies (Table::Snapshot shares the immutable trajectories) and writes it
+// afterwards without holding any lock, so inserts and samples go on while
+// the file is written. A snapshot file `snapshot-<end index>.snap` is
+// written as `<name>.tmp`, synced, renamed into place and the directory
+// synced: it exists complete or not at all. The format is
+// proto/replay_storage.proto `SnapshotRecord`, one trajectory or dedupe
+// stream per framed record (replay/record_io.h), so no message approaches
+// the protobuf limit whatever the table size.
+#ifndef LEDGFN_REPLAY_SNAPSHOT_H_
+#define LEDGFN_REPLAY_SNAPSHOT_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/task.h"
+#include "common/trajectory.h"
+#include "replay/dedupe_index.h"
+#include "replay/validation.h"
+
+namespace ledgfn {
+
+inline constexpr char kSnapshotPrefix[] = "snapshot-";
+inline constexpr char kSnapshotSuffix[] = ".snap";
+
+// What durability saves and restores. Indices are global insertion indices
+// (proto/replay_storage.proto): items[i] has index first_index + i.
+struct ReplayState {
+  std::string task;
+  int64_t first_index = 0;
+  int64_t end_index = 0;       // trajectories ever stored
+  int64_t fresh_cursor = 0;    // index of the next item FRESH returns
+  int64_t limiter_samples = 0; // samples the rate limiter recorded, ever
+  std::deque<std::shared_ptr<const Trajectory>> items;
+  std::vector<DedupeIndex::StreamState> dedupe;
+};
+
+// Writes `state` as `dir`/snapshot-<end_index>.snap (see the file comment)
+// and returns the file's name.
+absl::StatusOr<std::string> WriteSnapshot(const std::string& dir,
+                                          const ReplayState& state);
+
+// Reads a snapshot file. Every trajectory is validated against `task` (a
+// replay restarted with different task flags must not serve trajectories
+// of another task): FAILED_PRECONDITION naming the file and the reason.
+// DATA_LOSS if the file is torn or lacks its footer; at most `capacity`
+// newest items are kept.
+absl::StatusOr<ReplayState> ReadSnapshot(const std::string& path,
+                                         const Task& task,
+                                         const ValidationLimits& limits,
+                                         int64_t capacity);
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_REPLAY_SNAPSHOT_H_
