@@ -49,7 +49,7 @@ absl::Status MakeDirs(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status WriteFully(int fd, const std::string& data,
+absl::Status WriteFully(int fd, absl::string_view data,
                         const std::string& path) {
   size_t done = 0;
   while (done < data.size()) {
@@ -68,31 +68,37 @@ absl::Status SyncFile(int fd, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status SyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open directory", dir);
+absl::Status SyncPath(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open", path);
   absl::Status status = absl::OkStatus();
-  if (::fsync(fd) != 0) status = ErrnoError("cannot sync directory", dir);
+  if (::fsync(fd) != 0) status = ErrnoError("cannot sync", path);
   ::close(fd);
   return status;
 }
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& data) {
+absl::Status WriteFileSynced(const std::string& path, absl::string_view data) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("cannot create", path);
+  absl::Status status = WriteFully(fd, data, path);
+  if (status.ok() && ::fsync(fd) != 0) status = ErrnoError("cannot sync", path);
+  if (::close(fd) != 0 && status.ok()) status = ErrnoError("cannot close", path);
+  return status;
+}
+
+absl::Status RenameDurably(const std::string& from, const std::string& to) {
+  if (std::rename(from.c_str(), to.c_str()) != 0) {
+    return ErrnoError("cannot rename " + from + " to", to);
+  }
+  return SyncPath(DirOf(to));
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("cannot create", tmp);
-  absl::Status status = WriteFully(fd, data, tmp);
-  if (status.ok()) status = SyncFile(fd, tmp);
-  ::close(fd);
-  if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    status = ErrnoError("cannot rename " + tmp + " to", path);
-  }
-  if (!status.ok()) {
-    ::unlink(tmp.c_str());
-    return status;
-  }
-  return SyncDirectory(DirOf(path));
+  absl::Status status = WriteFileSynced(tmp, data);
+  if (status.ok()) status = RenameDurably(tmp, path);
+  if (!status.ok()) ::unlink(tmp.c_str());
+  return status;
 }
 
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir,

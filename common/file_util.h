@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace ledgfn {
 
@@ -19,18 +20,21 @@ namespace ledgfn {
 absl::Status MakeDirs(const std::string& path);
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR.
-absl::Status WriteFully(int fd, const std::string& data,
+absl::Status WriteFully(int fd, absl::string_view data,
                         const std::string& path);
 // fdatasync(fd): the file's data is on disk when it returns OK.
 absl::Status SyncFile(int fd, const std::string& path);
-// fsync of a directory: makes a rename into it, or a file created in it,
-// survive a crash of the machine.
-absl::Status SyncDirectory(const std::string& dir);
-// Writes `data` to `path` atomically and durably: a temporary file in the
-// same directory, fsynced, renamed over `path`, then the directory fsynced.
-// A reader sees the old file or the new one, never a mix.
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& data);
+// fsync of a file or a directory (for a directory: its entries, so that a
+// rename into it, or a file created in it, survives a crash of the machine).
+absl::Status SyncPath(const std::string& path);
+// Creates (truncates) `path`, writes `data` and fsyncs it.
+absl::Status WriteFileSynced(const std::string& path, absl::string_view data);
+// rename(2), then an fsync of `to`'s directory.
+absl::Status RenameDurably(const std::string& from, const std::string& to);
+// Writes `data` to `path` atomically and durably: `path`.tmp, fsynced,
+// renamed over `path`, then the directory fsynced. After a crash a reader
+// sees the old contents or the new ones, never a mix.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
 
 // Names of the entries in `dir` that start with `prefix` and end with
 // `suffix`, sorted. NOT_FOUND if `dir` does not exist.

@@ -12,7 +12,7 @@ bool ObjectTracker::Add(const Task& task, const State& x, double energy) {
   // Evaluated outside the lock: the mode predicate may hash the object.
   const bool is_mode = task.IsMode(x);
   absl::MutexLock lock(&mu_);
-  if (!seen_.insert(x).second) return false;
+  if (!seen_.emplace(x, energy).second) return false;
   if (is_mode) ++num_modes_;
   if (static_cast<int>(best_energies_.size()) < top_k_) {
     best_energies_.insert(energy);
@@ -39,6 +39,11 @@ double ObjectTracker::TopKMeanReward() const {
   double sum = 0.0;
   for (double e : best_energies_) sum += std::exp(-e);
   return sum / static_cast<double>(best_energies_.size());
+}
+
+std::vector<std::pair<State, double>> ObjectTracker::Export() const {
+  absl::MutexLock lock(&mu_);
+  return {seen_.begin(), seen_.end()};
 }
 
 }  // namespace ledgfn

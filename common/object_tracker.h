@@ -11,14 +11,19 @@
 //    The top k are kept incrementally, so a query costs O(k), not a sort.
 //  * An object with a NaN energy is not recorded (it would break the
 //    ordering of the top k); Add returns false for it.
+//  * Export returns every recorded object with its energy; Adding them to an
+//    empty tracker (learner checkpoints) restores the counts and the top k
+//    exactly, since both depend only on the set of objects, not their order.
 #ifndef LEDGFN_COMMON_OBJECT_TRACKER_H_
 #define LEDGFN_COMMON_OBJECT_TRACKER_H_
 
 #include <cstdint>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "common/task.h"
 
@@ -44,10 +49,14 @@ class ObjectTracker {
   int top_k() const { return top_k_; }
   double TopKMeanReward() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Every recorded object and its energy, in no particular order.
+  std::vector<std::pair<State, double>> Export() const ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   const int top_k_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_set<State> seen_ ABSL_GUARDED_BY(mu_);
+  // Each distinct object with its energy (kept for Export).
+  absl::flat_hash_map<State, double> seen_ ABSL_GUARDED_BY(mu_);
   int64_t num_modes_ ABSL_GUARDED_BY(mu_) = 0;
   // Energies of the best (lowest-energy) top_k_ distinct objects; the worst
   // of them is *rbegin(), the one a better newcomer evicts.

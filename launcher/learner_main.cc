@@ -1,11 +1,17 @@
 // ledgfn_learner: the distributed learner (DESIGN §2.5). Pulls batches from
 // the replay service, runs the same training round as `ledgfn train`, and
 // serves versioned policy weights to actors over the Policy service.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -18,12 +24,14 @@
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
 #include "launcher/training_flags.h"
+#include "learner/checkpoint.h"
 #include "learner/evaluation.h"
 #include "learner/exact_evaluator.h"
 #include "learner/objective.h"
 #include "learner/policy_service.h"
 #include "learner/replay_source.h"
 #include "learner/trainer.h"
+#include "learner/version_lease.h"
 #include "learner/weight_store.h"
 #include "proto/server_util.h"
 
@@ -48,6 +56,15 @@ ABSL_FLAG(int64_t, max_policy_lag, 0,
 ABSL_FLAG(int64_t, eval_every, 100, "Evaluate every this many rounds.");
 ABSL_FLAG(std::string, output_dir, "runs/learner",
           "Where metrics.csv is written.");
+ABSL_FLAG(std::string, checkpoint_dir, "",
+          "Checkpoint the learner here and, at start, resume from the newest "
+          "complete checkpoint in it (empty = no checkpoints). See "
+          "docs/distributed.md.");
+ABSL_FLAG(int64_t, checkpoint_every, 200,
+          "With --checkpoint_dir: checkpoint every this many rounds, and on "
+          "SIGTERM/SIGINT or the last round.");
+ABSL_FLAG(int, keep_checkpoints, 3,
+          "With --checkpoint_dir: keep this many newest checkpoints.");
 
 namespace ledgfn {
 
@@ -59,11 +76,12 @@ namespace {
 // learner's view of modes and top-100) and their policy lag.
 class TrackingSource : public TrajectorySource {
  public:
+  // `consumed`: trajectories trained on before (by the checkpointed run).
   TrackingSource(const Task& task, ReplaySource& inner, ObjectTracker& tracker,
                  LearnerMetrics& metrics, int fresh,
-                 std::function<int64_t()> version)
+                 std::function<int64_t()> version, int64_t consumed)
       : task_(task), inner_(inner), tracker_(tracker), metrics_(metrics),
-        fresh_(fresh), version_(std::move(version)) {}
+        fresh_(fresh), version_(std::move(version)), consumed_(consumed) {}
 
   absl::StatusOr<std::vector<TrajectoryRef>> PolicyBatch() override {
     auto batch = inner_.PolicyBatch();
@@ -94,10 +112,63 @@ class TrackingSource : public TrajectorySource {
   LearnerMetrics& metrics_;
   int fresh_;
   std::function<int64_t()> version_;
-  int64_t consumed_ = 0;
+  int64_t consumed_;
   double lag_sum_ = 0;
   int64_t lag_count_ = 0;
 };
+
+// The settings a checkpoint can only be resumed with, by flag name: the
+// task's (--task and its own --<task>_* flags), the objective, the network
+// shape, and the learning rates (the optimizers' saved state carries them).
+// Effective values, so a default spelled out on the command line matches.
+CheckpointConfig ResumeConfig(const TrainerOptions& t) {
+  CheckpointConfig config;
+  auto flag = [&config](absl::string_view name) {
+    config.emplace_back(name, absl::FindCommandLineFlag(name)->CurrentValue());
+  };
+  flag("task");
+  const std::string prefix = absl::StrCat(config.back().second, "_");
+  std::vector<std::string> task_flags;
+  for (const auto& [name, unused] : absl::GetAllFlags()) {
+    if (absl::StartsWith(name, prefix)) task_flags.emplace_back(name);
+  }
+  std::sort(task_flags.begin(), task_flags.end());
+  for (const std::string& name : task_flags) flag(name);
+  config.emplace_back("objective", ObjectiveName(t.objective));
+  flag("led_variant");
+  flag("uniform_pb");
+  config.emplace_back("hidden", absl::StrCat(t.hidden));
+  config.emplace_back("layers", absl::StrCat(t.layers));
+  config.emplace_back("policy_lr", absl::StrCat(t.policy_lr));
+  config.emplace_back("log_z_lr", absl::StrCat(t.log_z_lr));
+  config.emplace_back("potential_lr", absl::StrCat(t.potential_lr));
+  return config;
+}
+
+// Opens metrics.csv anew with its header. On resume the rows of earlier runs
+// up to `resumed_round` are kept; later ones, written by a killed run after
+// its last checkpoint, are dropped (those rounds are trained again), so the
+// round column keeps increasing.
+std::ofstream OpenMetricsCsv(const std::string& path, int64_t resumed_round) {
+  std::vector<std::string> rows;
+  if (resumed_round > 0) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      int64_t round = 0;
+      if (absl::SimpleAtoi(line.substr(0, line.find(',')), &round) &&
+          round <= resumed_round) {
+        rows.push_back(line);
+      }
+    }
+  }
+  std::ofstream csv(path, std::ios::trunc);
+  csv << EvalCsvHeader() << "\n";
+  for (const std::string& row : rows) csv << row << "\n";
+  csv.flush();
+  return csv;
+}
 
 int LearnerMain(ShutdownSignal& signal) {
   auto task = TaskFromFlags();
@@ -116,12 +187,51 @@ int LearnerMain(ShutdownSignal& signal) {
   if (absl::GetFlag(FLAGS_max_policy_lag) < 0) {
     Fail(kProgram, absl::InvalidArgumentError("--max_policy_lag must be >= 0"));
   }
+  const int64_t checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
+  if (checkpoint_every < 1) {
+    Fail(kProgram, absl::InvalidArgumentError("--checkpoint_every must be >= 1"));
+  }
+
+  // Resume from the newest checkpoint, if any.
+  std::unique_ptr<Checkpointer> checkpointer;
+  std::unique_ptr<VersionLease> lease;
+  std::optional<RestoredCheckpoint> restored;
+  if (const std::string ckpt_dir = absl::GetFlag(FLAGS_checkpoint_dir); !ckpt_dir.empty()) {
+    auto created = Checkpointer::Create(ckpt_dir, absl::GetFlag(FLAGS_keep_checkpoints),
+                                        ResumeConfig(options->trainer));
+    if (!created.ok()) Fail(kProgram, created.status());
+    checkpointer = std::move(*created);
+    std::vector<std::string> warnings;
+    auto latest = checkpointer->Restore(**task, options->trainer, &warnings);
+    for (const std::string& w : warnings) {
+      std::fprintf(stderr, "%s: warning: %s\n", kProgram, w.c_str());
+    }
+    if (!latest.ok()) Fail(kProgram, latest.status());
+    restored = std::move(*latest);
+    auto opened = VersionLease::Open(
+        ckpt_dir, restored ? restored->progress.policy_version : 0);
+    if (!opened.ok()) Fail(kProgram, opened.status());
+    lease = std::move(*opened);
+  }
+  const LearnerProgress resumed = restored ? restored->progress : LearnerProgress{};
+  std::unique_ptr<Trainer> trainer;
+  if (restored) {
+    trainer = std::move(restored->trainer);
+  } else {
+    auto created = Trainer::Create(**task, options->trainer);
+    if (!created.ok()) Fail(kProgram, created.status());
+    trainer = std::move(*created);
+  }
+  ObjectTracker tracker;
+  if (restored) {
+    for (const auto& [x, energy] : restored->objects) tracker.Add(**task, x, energy);
+    restored->objects.clear();
+  }
 
   const std::string dir = absl::GetFlag(FLAGS_output_dir);
   if (absl::Status s = MakeDirs(dir); !s.ok()) Fail(kProgram, s);
-  std::ofstream csv(dir + "/metrics.csv");
+  std::ofstream csv = OpenMetricsCsv(dir + "/metrics.csv", resumed.round);
   if (!csv) Fail(kProgram, absl::PermissionDeniedError("cannot write " + dir + "/metrics.csv"));
-  csv << EvalCsvHeader() << "\n";
 
   auto metrics = MetricsEndpoint::Start(absl::GetFlag(FLAGS_metrics_address),
                                        absl::GetFlag(FLAGS_metrics_port));
@@ -129,10 +239,29 @@ int LearnerMain(ShutdownSignal& signal) {
   LearnerMetrics learner_metrics((*metrics)->registry(), (*task)->name(),
                                  ObjectiveName(options->trainer.objective));
 
-  auto trainer = Trainer::Create(**task, options->trainer);
-  if (!trainer.ok()) Fail(kProgram, trainer.status());
   WeightStore store;
-  store.Publish(FlattenParameters(*(*trainer)->policy()));
+  // Versions come from the lease when checkpointing, so they stay above
+  // every version published before a restart (learner/version_lease.h).
+  auto publish = [&]() -> absl::Status {
+    std::vector<float> values = FlattenParameters(*trainer->policy());
+    if (lease == nullptr) {
+      store.Publish(std::move(values));
+      return absl::OkStatus();
+    }
+    auto next = lease->Next();
+    if (!next.ok()) return next.status();
+    return store.Publish(*next, std::move(values));
+  };
+  if (absl::Status s = publish(); !s.ok()) Fail(kProgram, s);
+  if (restored) {
+    std::fprintf(stderr,
+                 "%s: resumed from %s: round %lld, step %lld, version %lld (now "
+                 "serving version %lld)\n",
+                 kProgram, restored->path.c_str(), static_cast<long long>(resumed.round),
+                 static_cast<long long>(trainer->step()),
+                 static_cast<long long>(resumed.policy_version),
+                 static_cast<long long>(store.Latest()->version));
+  }
   PolicyServiceImpl policy_service(&store);
   auto server = StartServer(absl::GetFlag(FLAGS_address), {&policy_service});
   if (!server.ok()) Fail(kProgram, server.status());
@@ -152,30 +281,47 @@ int LearnerMain(ShutdownSignal& signal) {
   ropts.window = options->window;
   ropts.max_policy_lag = absl::GetFlag(FLAGS_max_policy_lag);
   ReplaySource replay(ropts, version);
-  ObjectTracker tracker;
   TrackingSource source(**task, replay, tracker, learner_metrics,
-                        options->batch_size, version);
+                        options->batch_size, version, resumed.trajectories);
   auto evaluator = ExactEvaluator::Create(**task);
   signal.OnSignal([&] {
     replay.Cancel();
     store.Close();
   });
 
-  const absl::Time start = absl::Now();
+  // Training time continues from the checkpoint's.
+  const absl::Time start = absl::Now() - absl::Seconds(resumed.seconds);
+  auto save_checkpoint = [&](int64_t round) {
+    auto path = checkpointer->Save(
+        *trainer, tracker,
+        LearnerProgress{round, source.consumed(), version(),
+                        absl::ToDoubleSeconds(absl::Now() - start)});
+    if (!path.ok()) {
+      std::fprintf(stderr, "%s: warning: checkpoint not written: %s\n", kProgram,
+                   std::string(path.status().message()).c_str());
+    }
+  };
   EvalRow row;
   int exit_code = 0;
-  for (int64_t round = 1; rounds == 0 || round <= rounds; ++round) {
+  int64_t completed = resumed.round;  // rounds done, the checkpointed ones included
+  for (int64_t round = resumed.round + 1; rounds == 0 || round <= rounds; ++round) {
     if (signal.received()) break;
-    auto stats = (*trainer)->Round(source);
+    auto stats = trainer->Round(source);
     if (absl::IsCancelled(stats.status())) break;
     if (!stats.ok()) {
       std::fprintf(stderr, "%s: %s\n", kProgram, std::string(stats.status().message()).c_str());
       exit_code = 1;
       break;
     }
+    completed = round;
     const absl::Time publish_start = absl::Now();
     if (stats->step % publish_every == 0) {
-      store.Publish(FlattenParameters(*(*trainer)->policy()));
+      if (absl::Status s = publish(); !s.ok()) {
+        std::fprintf(stderr, "%s: cannot publish: %s\n", kProgram,
+                     std::string(s.message()).c_str());
+        exit_code = 1;
+        break;
+      }
     }
     learner_metrics.OnRound(*stats, version(),
                             absl::ToDoubleSeconds(absl::Now() - publish_start));
@@ -190,7 +336,7 @@ int LearnerMain(ShutdownSignal& signal) {
       row.trajectories_per_second = row.trajectories / std::max(row.seconds, 1e-9);
       row.rounds_per_second = round / std::max(row.seconds, 1e-9);
       Evaluate(tracker, evaluator.ok() ? evaluator->get() : nullptr,
-               (*trainer)->policy(), &row);
+               trainer->policy(), &row);
       learner_metrics.OnEval(row);
       csv << EvalRowToCsv(row) << "\n";
       csv.flush();
@@ -203,13 +349,21 @@ int LearnerMain(ShutdownSignal& signal) {
                    row.log_z, static_cast<long long>(row.modes), source.mean_lag(),
                    row.l1 ? absl::StrFormat(", L1 %.4f", *row.l1).c_str() : "");
     }
+    if (checkpointer != nullptr && round % checkpoint_every == 0) save_checkpoint(round);
   }
   replay.Cancel();
   store.Close();
   policy_service.Shutdown();
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  if (checkpointer != nullptr) {
+    // On SIGTERM/SIGINT too: a second signal exits at once (shutdown_signal.h).
+    save_checkpoint(completed);
+    if (absl::Status s = lease->Release(); !s.ok()) {
+      std::fprintf(stderr, "%s: warning: %s\n", kProgram, std::string(s.message()).c_str());
+    }
+  }
   std::fprintf(stderr, "%s: stopped after %lld policy steps, version %lld\n", kProgram,
-               static_cast<long long>((*trainer)->step()),
+               static_cast<long long>(trainer->step()),
                static_cast<long long>(version()));
   return exit_code;
 }

@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -10,6 +11,7 @@
 #include "learner/credit_assignment.h"
 #include "learner/decomposition_loss.h"
 #include "learner/policy_loss.h"
+#include "learner/torch_status.h"
 
 namespace ledgfn {
 
@@ -154,6 +156,62 @@ absl::StatusOr<double> Trainer::PotentialStep(
   const double value = loss.item<double>();
   ApplyStep(value, loss, *potential_optimizer_, potential_->parameters());
   return value;
+}
+
+void Trainer::Save(torch::serialize::OutputArchive& archive) const {
+  auto nested = [&archive](const char* key, const auto& saveable) {
+    torch::serialize::OutputArchive child(archive.compilation_unit());
+    saveable.save(child);
+    archive.write(key, child);
+  };
+  nested("policy", *policy_);
+  nested("potential", *potential_);
+  nested("policy_optimizer", *policy_optimizer_);
+  nested("potential_optimizer", *potential_optimizer_);
+  archive.write("step", c10::IValue(step_));
+  archive.write("skipped", c10::IValue(skipped_));
+  std::ostringstream rng;
+  rng << rng_;
+  archive.write("rng", c10::IValue(rng.str()));
+}
+
+absl::Status Trainer::Load(torch::serialize::InputArchive& archive) {
+  // Module::load replaces parameters without checking their shapes, so a
+  // checkpoint of another network size would load "fine" and fail later.
+  auto shapes = [this] {
+    std::vector<std::vector<int64_t>> out;
+    for (const auto& p : policy_->parameters()) out.push_back(p.sizes().vec());
+    for (const auto& p : potential_->parameters()) out.push_back(p.sizes().vec());
+    return out;
+  };
+  const auto expected = shapes();
+  try {
+    auto nested = [&archive](const char* key, auto& loadable) {
+      torch::serialize::InputArchive child;
+      archive.read(key, child);
+      loadable.load(child);
+    };
+    nested("policy", *policy_);
+    nested("potential", *potential_);
+    nested("policy_optimizer", *policy_optimizer_);
+    nested("potential_optimizer", *potential_optimizer_);
+    c10::IValue value;
+    archive.read("step", value);
+    step_ = value.toInt();
+    archive.read("skipped", value);
+    skipped_ = value.toInt();
+    archive.read("rng", value);
+    std::istringstream rng(value.toStringRef());
+    rng >> rng_;
+    if (rng.fail()) return absl::DataLossError("malformed RNG state");
+    if (shapes() != expected) {
+      return absl::DataLossError("network parameter shapes differ from this trainer's");
+    }
+  } catch (const std::exception& e) {
+    // torch reports missing keys and malformed values by exception.
+    return StatusFromException(absl::StatusCode::kDataLoss, "trainer state", e);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<RoundStats> Trainer::Round(TrajectorySource& source) {

@@ -9,6 +9,10 @@
 //
 // Models and optimizers live on `options.device`; the same code runs on CPU
 // and CUDA.
+//
+// Save/Load carry everything that makes the next steps reproducible (both
+// networks, log Z, both optimizers' state, step, skipped count, the RNG of
+// the dropout masks), for learner checkpoints (learner/checkpoint.h).
 #ifndef LEDGFN_LEARNER_TRAINER_H_
 #define LEDGFN_LEARNER_TRAINER_H_
 
@@ -82,6 +86,13 @@ class Trainer {
   // log F(s_0) as an estimate of log Z: the learned scalar, minus E(s_0) for
   // FL objectives (whose credits rescale every reward by exp(E(s_0))).
   double ReportedLogZ() const;
+
+  // Writes the training state into `archive`.
+  void Save(torch::serialize::OutputArchive& archive) const;
+  // Reads what Save wrote into this trainer, which must have been created for
+  // the same task and network shape. DATA_LOSS on a malformed or mismatching
+  // archive; this trainer is then partly overwritten and must be discarded.
+  absl::Status Load(torch::serialize::InputArchive& archive);
 
   PolicyNet& policy() { return policy_; }
   PotentialNet& potential() { return potential_; }

@@ -84,15 +84,11 @@ absl::StatusOr<std::string> WriteSnapshot(const std::string& dir,
   if (status.ok()) status = WriteFully(fd, buffer, tmp);
   if (status.ok()) status = SyncFile(fd, tmp);
   ::close(fd);
-  if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    status = absl::InternalError(
-        absl::StrCat("cannot rename ", tmp, ": ", std::strerror(errno)));
-  }
+  if (status.ok()) status = RenameDurably(tmp, path);
   if (!status.ok()) {
     ::unlink(tmp.c_str());
     return status;
   }
-  if (absl::Status s = SyncDirectory(dir); !s.ok()) return s;
   return name;
 }
 

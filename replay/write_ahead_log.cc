@@ -36,7 +36,7 @@ absl::StatusOr<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(
   const std::string path = SegmentPath(dir, first_index);
   absl::StatusOr<int> fd = CreateSegment(path);
   if (!fd.ok()) return fd.status();
-  if (absl::Status s = SyncDirectory(dir); !s.ok()) {
+  if (absl::Status s = SyncPath(dir); !s.ok()) {
     ::close(*fd);
     return s;
   }
@@ -105,7 +105,7 @@ absl::Status WriteAheadLog::SwitchSegment(int64_t first_index) {
   absl::StatusOr<int> fd = CreateSegment(segment_path_);
   if (!fd.ok()) return fd.status();
   fd_ = *fd;
-  return SyncDirectory(dir_);
+  return SyncPath(dir_);
 }
 
 void WriteAheadLog::WriterLoop() {

@@ -92,5 +92,30 @@ TEST(ObjectTrackerTest, ConcurrentAddsCountEachObjectOnce) {
   EXPECT_EQ(tracker.num_modes(), modes);
 }
 
+TEST(ObjectTrackerTest, ExportedObjectsRestoreCountsAndTopKExactly) {
+  HypergridTask task(2, 16, 0.1, 0.5, 2.0);
+  ObjectTracker tracker(5);
+  // Energies that differ from the task's, so a restore that recomputed them
+  // (instead of using the exported ones) would change the top k.
+  for (int i = 0; i < 16; ++i) {
+    for (int j = 0; j < 16; ++j) tracker.Add(task, {i, j}, 0.01 * (i * 16 + j));
+  }
+  auto objects = tracker.Export();
+  ASSERT_EQ(static_cast<int64_t>(objects.size()), tracker.num_distinct());
+  // In reverse: the restored state must not depend on the order of Adds.
+  ObjectTracker restored(5);
+  for (auto it = objects.rbegin(); it != objects.rend(); ++it) {
+    EXPECT_TRUE(restored.Add(task, it->first, it->second));
+  }
+  EXPECT_EQ(restored.num_distinct(), tracker.num_distinct());
+  EXPECT_EQ(restored.num_modes(), tracker.num_modes());
+  EXPECT_GT(restored.num_modes(), 0);
+  EXPECT_EQ(restored.TopKMeanReward(), tracker.TopKMeanReward());
+  EXPECT_NEAR(restored.TopKMeanReward(),
+              (1 + std::exp(-0.01) + std::exp(-0.02) + std::exp(-0.03) +
+               std::exp(-0.04)) / 5,
+              1e-12);
+}
+
 }  // namespace
 }  // namespace ledgfn

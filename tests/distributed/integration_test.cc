@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -38,13 +39,15 @@ class DistributedTest : public ::testing::Test {
     replay_port_ = WaitForPort(Path("replay.port"));
     return p;
   }
-  std::unique_ptr<Process> StartLearner(std::vector<std::string> flags) {
+  std::unique_ptr<Process> StartLearner(std::vector<std::string> flags,
+                                        const std::string& log = "learner.log") {
+    std::remove(Path("learner.port").c_str());  // a restart's must be fresh
     std::vector<std::string> args = {
         "--replay_address=127.0.0.1:" + std::to_string(replay_port_),
         "--address=127.0.0.1:0", "--port_file=" + Path("learner.port"),
         "--output_dir=" + Path("learner"), "--metrics_port=0"};
     args.insert(args.end(), flags.begin(), flags.end());
-    auto p = std::make_unique<Process>(LEDGFN_LEARNER, args, Path("learner.log"));
+    auto p = std::make_unique<Process>(LEDGFN_LEARNER, args, Path(log));
     learner_port_ = WaitForPort(Path("learner.port"));
     return p;
   }
@@ -212,6 +215,95 @@ TEST_F(DistributedTest, EveryDocumentedMetricIsExportedAndCountersMove) {
   EXPECT_GT(Sample(second["learner"], "ledgfn_learner_policy_version"), 1);
   EXPECT_EQ(actor->Terminate(std::chrono::seconds(5)), 0) << actor->log();
   EXPECT_EQ(learner->Terminate(std::chrono::seconds(5)), 0) << learner->log();
+  EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
+}
+
+// Every "received policy version N" an actor logged, in order.
+std::vector<int64_t> ReceivedVersions(const std::string& log) {
+  std::vector<int64_t> versions;
+  const std::regex pattern(R"(received policy version (\d+))");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), pattern);
+       it != std::sregex_iterator(); ++it) {
+    versions.push_back(std::stoll((*it)[1]));
+  }
+  return versions;
+}
+
+TEST_F(DistributedTest, KilledLearnerResumesFromItsCheckpointWithNewerVersions) {
+  const std::vector<std::string> net = {"--task=bag", "--objective=led-subtb",
+                                        "--hidden=32"};
+  auto replay = StartReplay({"--task=bag"});
+  ASSERT_GT(replay_port_, 0) << replay->log();
+  std::vector<std::string> learner_flags = net;
+  learner_flags.insert(learner_flags.end(),
+                       {"--checkpoint_dir=" + Path("ckpt"), "--checkpoint_every=20",
+                        "--eval_every=10", "--publish_every=1", "--potential_steps=2"});
+  auto learner = StartLearner(learner_flags);
+  ASSERT_GT(learner_port_, 0) << learner->log();
+  const int port = learner_port_;
+  auto actor = StartActor(1, net);
+
+  // Until two checkpoints exist and training went on past the second.
+  const auto round_reached = [&](int64_t round, std::chrono::seconds limit) {
+    const auto end = Clock::now() + limit;
+    while (Clock::now() < end) {
+      if (LastRow(Path("learner/metrics.csv"))["round"] >= round) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  ASSERT_TRUE(round_reached(50, std::chrono::seconds(60))) << learner->log();
+  EXPECT_EQ(learner->Kill(), 128 + SIGKILL);
+  const std::vector<int64_t> before = ReceivedVersions(actor->log());
+  ASSERT_FALSE(before.empty()) << actor->log();
+
+  // The same command line and port, as a supervisor would restart it.
+  learner_flags.push_back("--address=127.0.0.1:" + std::to_string(port));
+  auto restarted = StartLearner(learner_flags, "learner2.log");
+  ASSERT_EQ(learner_port_, port) << restarted->log();
+  const int64_t resumed_round =
+      Captured(restarted->log(), R"(resumed from \S+/ckpt-\d+: round (\d+), step)");
+  EXPECT_GE(resumed_round, 40) << restarted->log();
+  EXPECT_EQ(resumed_round % 20, 0);
+  const int64_t serving = Captured(restarted->log(), R"(now serving version (\d+))");
+  EXPECT_GT(serving, before.back()) << restarted->log();
+
+  // The actor takes the restarted learner's versions (it ignores any not
+  // above the one it holds) and training continues past the kill.
+  const auto end = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < end && ReceivedVersions(actor->log()).back() < serving) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(round_reached(resumed_round + 30, std::chrono::seconds(30)))
+      << restarted->log();
+  const std::vector<int64_t> versions = ReceivedVersions(actor->log());
+  EXPECT_GE(versions.back(), serving) << actor->log();
+  for (size_t i = 1; i < versions.size(); ++i) {
+    ASSERT_LT(versions[i - 1], versions[i]) << "version " << i;
+  }
+
+  // metrics.csv continues: the killed run's rows after the checkpoint are
+  // replaced by the resumed run's, so rounds keep increasing.
+  std::istringstream csv(ReadFile(Path("learner/metrics.csv")));
+  std::string line;
+  std::getline(csv, line);
+  int64_t previous = 0, rows = 0;
+  while (std::getline(csv, line)) {
+    const int64_t round = std::stoll(line.substr(0, line.find(',')));
+    EXPECT_GT(round, previous) << line;
+    previous = round;
+    ++rows;
+  }
+  EXPECT_GE(rows, 7);
+
+  // A clean stop writes a last checkpoint at the round it reached.
+  EXPECT_EQ(actor->Terminate(std::chrono::seconds(5)), 0) << actor->log();
+  EXPECT_EQ(restarted->Terminate(std::chrono::seconds(10)), 0) << restarted->log();
+  const int64_t steps = Captured(restarted->log(), R"(stopped after (\d+) policy steps)");
+  EXPECT_GT(steps, resumed_round);
+  char name[32];
+  std::snprintf(name, sizeof(name), "ckpt/ckpt-%012lld/COMPLETE", static_cast<long long>(steps));
+  EXPECT_EQ(access(Path(name).c_str(), F_OK), 0) << name;
   EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
 }
 

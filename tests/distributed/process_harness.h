@@ -57,13 +57,17 @@ class Process {
     posix_spawn_file_actions_destroy(&actions);
   }
   ~Process() { Kill(); }
-  // kill -9 and reap (no-op once exited).
-  void Kill() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      exited_ = true;
-    }
+  // kill -9 (no chance to clean up: a crash, an OOM kill, a lost node) and
+  // reap. The exit status: 128 + SIGKILL, or the earlier one if it had
+  // exited already.
+  int Kill() {
+    if (pid_ <= 0 || exited_) return status_;
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    exited_ = true;
+    status_ = Decode(status);
+    return status_;
   }
   // Exit status after SIGTERM, or -1 if it did not exit within `timeout`.
   int Terminate(std::chrono::milliseconds timeout) {
@@ -71,12 +75,14 @@ class Process {
     return Wait(timeout);
   }
   int Wait(std::chrono::milliseconds timeout) {
+    if (exited_) return status_;
     const auto end = Clock::now() + timeout;
     while (Clock::now() < end) {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        status_ = Decode(status);
+        return status_;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -85,9 +91,14 @@ class Process {
   std::string log() const { return ReadFile(log_); }
 
  private:
+  static int Decode(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
   std::string log_;
   pid_t pid_ = -1;
   bool exited_ = false;
+  int status_ = -1;
 };
 
 inline int WaitForPort(const std::string& file) {
