@@ -229,7 +229,9 @@ int LearnerMain(ShutdownSignal& signal) {
   }
 
   const std::string dir = absl::GetFlag(FLAGS_output_dir);
-  if (absl::Status s = MakeDirs(dir); !s.ok()) Fail(kProgram, s);
+  if (absl::Status s = MakeDirs(dir); !s.ok()) {
+    Fail(kProgram, absl::Status(s.code(), absl::StrCat("output directory: ", s.message())));
+  }
   std::ofstream csv = OpenMetricsCsv(dir + "/metrics.csv", resumed.round);
   if (!csv) Fail(kProgram, absl::PermissionDeniedError("cannot write " + dir + "/metrics.csv"));
 

@@ -91,7 +91,9 @@ int TrainMain() {
   if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(s);
 
   const std::string dir = absl::GetFlag(FLAGS_output_dir);
-  if (absl::Status s = MakeDirs(dir); !s.ok()) Fail(s);
+  if (absl::Status s = MakeDirs(dir); !s.ok()) {
+    Fail(absl::Status(s.code(), absl::StrCat("output directory: ", s.message())));
+  }
   const std::string csv_path = dir + "/metrics.csv";
   std::ofstream csv(csv_path);
   if (!csv) {
