@@ -416,6 +416,7 @@ grpc::Status ReplayServiceImpl::Insert(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<proto::InsertResponse, proto::InsertRequest>*
         stream) {
+  if (grpc::Status s = CheckToken(options_.auth.get(), *context); !s.ok()) return s;
   auto is_cancelled = [context] { return context->IsCancelled(); };
   proto::InsertRequest request;
   // Read one request, finish it, answer it, and only then read the next:
@@ -439,6 +440,7 @@ grpc::Status ReplayServiceImpl::Insert(
 grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context,
                                        const proto::SampleRequest* request,
                                        proto::SampleResponse* response) {
+  if (grpc::Status s = CheckToken(options_.auth.get(), *context); !s.ok()) return s;
   absl::StatusOr<proto::SampleResponse> result =
       SampleTrajectories(*request, DeadlineOf(*context),
                          [context] { return context->IsCancelled(); });
@@ -450,6 +452,7 @@ grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context,
 grpc::Status ReplayServiceImpl::Info(grpc::ServerContext* context,
                                      const proto::InfoRequest* request,
                                      proto::InfoResponse* response) {
+  if (grpc::Status s = CheckToken(options_.auth.get(), *context); !s.ok()) return s;
   Info().ToProto(response);
   return grpc::Status::OK;
 }

@@ -84,6 +84,7 @@
 #include "common/task.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/ledgfn.pb.h"
+#include "proto/token_checker.h"
 #include "replay/rate_limiter.h"
 #include "replay/table.h"
 #include "replay/validation.h"
@@ -152,6 +153,9 @@ struct ReplayServiceOptions {
   // Seed of the samplers' random engine (UNIFORM, NEWEST_WINDOW,
   // PRIORITIZED): the same seed and call sequence give the same draws.
   uint64_t seed = 0;
+  // Checked first by every RPC (UNAUTHENTICATED without the bearer token);
+  // null: no token required.
+  std::shared_ptr<TokenChecker> auth;
 
   // INVALID_ARGUMENT with the reason unless the constraints above hold.
   absl::Status Validate() const;
