@@ -14,6 +14,7 @@
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/learner_metrics.h"
+#include "launcher/security_flags.h"
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
 #include "launcher/training_flags.h"
@@ -25,6 +26,7 @@
 #include "learner/trainer.h"
 #include "learner/weight_store.h"
 #include "proto/server_util.h"
+#include "proto/token_checker.h"
 
 ABSL_FLAG(int, metrics_port, 9092,
           "Serve Prometheus metrics on this port (0 = off).");
@@ -103,6 +105,9 @@ int LearnerMain(ShutdownSignal& signal) {
   if (!task.ok()) Fail(kProgram, task.status());
   auto options = TrainingOptionsFromFlags(**task);
   if (!options.ok()) Fail(kProgram, options.status());
+  auto security = SecurityFromFlags(/*serves=*/true);
+  if (!security.ok()) Fail(kProgram, security.status());
+  auto auth = std::make_shared<TokenChecker>(security->token);
   if (options->window == 0) options->window = 300LL * options->batch_size;
   if (absl::Status s = options->Validate(); !s.ok()) Fail(kProgram, s);
   if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(kProgram, s);
@@ -127,13 +132,21 @@ int LearnerMain(ShutdownSignal& signal) {
   if (!metrics.ok()) Fail(kProgram, metrics.status());
   LearnerMetrics learner_metrics((*metrics)->registry(), (*task)->name(),
                                  ObjectiveName(options->trainer.objective));
+  prometheus::Counter& unauthenticated =
+      AddUnauthenticatedCounter((*metrics)->registry());
+  (*metrics)->RefreshEvery(absl::Seconds(1), [&unauthenticated, auth] {
+    AdvanceCounter(unauthenticated, static_cast<double>(auth->rejected()));
+  });
 
   auto trainer = Trainer::Create(**task, options->trainer);
   if (!trainer.ok()) Fail(kProgram, trainer.status());
   WeightStore store;
   store.Publish(FlattenParameters(*(*trainer)->policy()));
-  PolicyServiceImpl policy_service(&store);
-  auto server = StartServer(absl::GetFlag(FLAGS_address), {&policy_service});
+  PolicyServiceOptions policy_options;
+  policy_options.auth = auth;
+  PolicyServiceImpl policy_service(&store, policy_options);
+  auto server = StartServer(absl::GetFlag(FLAGS_address), {&policy_service},
+                            *security);
   if (!server.ok()) Fail(kProgram, server.status());
   if (absl::Status s = WritePortFile(absl::GetFlag(FLAGS_port_file), server->port);
       !s.ok()) {
@@ -150,6 +163,7 @@ int LearnerMain(ShutdownSignal& signal) {
   ropts.prioritized = options->replay_selector == "prioritized";
   ropts.window = options->window;
   ropts.max_policy_lag = absl::GetFlag(FLAGS_max_policy_lag);
+  ropts.security = *security;
   ReplaySource replay(ropts, version);
   ObjectTracker tracker;
   TrackingSource source(**task, replay, tracker, learner_metrics,
