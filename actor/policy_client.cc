@@ -33,22 +33,18 @@ PolicyWatcherOptions Normalize(PolicyWatcherOptions options) {
   return options;
 }
 
-// Like MakeChannel (same message limits), plus gRPC's own reconnect backoff
-// bounded by ours: otherwise a channel that failed while the learner was
+// MakeChannel with gRPC's own reconnect backoff bounded by ours: otherwise a channel that failed while the learner was
 // away would refuse calls for gRPC's backoff (up to 120 s) after it returns.
 // (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left alone: it is the connect
 // timeout, 20 s by default, and must stay long enough for remote learners.)
 std::shared_ptr<grpc::Channel> MakeWatchChannel(
     const PolicyWatcherOptions& options) {
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
               static_cast<int>(ToMillis(options.initial_backoff)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(ToMillis(options.max_backoff)));
-  return grpc::CreateCustomChannel(options.address,
-                                   grpc::InsecureChannelCredentials(), args);
+  return MakeChannel(options.address, options.security, std::move(args));
 }
 
 }  // namespace

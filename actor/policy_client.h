@@ -43,11 +43,13 @@
 #include "absl/types/span.h"
 #include "common/policy_weights.h"
 #include "proto/ledgfn.grpc.pb.h"
+#include "proto/security_options.h"
 
 namespace ledgfn {
 
 struct PolicyWatcherOptions {
   std::string address;  // the learner's Policy service, "host:port"
+  SecurityOptions security;  // TLS and bearer token of the channel
   // Reconnect backoff bounds; non-positive values take the defaults, and
   // max_backoff is raised to initial_backoff if below it.
   absl::Duration initial_backoff = absl::Milliseconds(50);

@@ -9,8 +9,9 @@
 namespace ledgfn {
 
 RemoteOracle::RemoteOracle(const std::string& address, std::string task,
+                           const SecurityOptions& security,
                            absl::Duration timeout)
-    : stub_(proto::Oracle::NewStub(MakeChannel(address))),
+    : stub_(proto::Oracle::NewStub(MakeChannel(address, security))),
       task_(std::move(task)),
       timeout_(timeout) {}
 

@@ -10,12 +10,15 @@
 #include "absl/time/time.h"
 #include "actor/energy_oracle.h"
 #include "proto/ledgfn.grpc.pb.h"
+#include "proto/security_options.h"
 
 namespace ledgfn {
 
 class RemoteOracle : public EnergyOracle {
  public:
+  // `security`: TLS and bearer token of the channel (proto/server_util.h).
   RemoteOracle(const std::string& address, std::string task,
+               const SecurityOptions& security = {},
                absl::Duration timeout = absl::Seconds(60));
 
   absl::StatusOr<std::vector<double>> Energies(

@@ -17,7 +17,7 @@ std::tuple<int32_t, uint64_t, uint64_t> KeyTuple(const proto::TrajectoryKey& k) 
 
 ReplayWriter::ReplayWriter(const ReplayWriterOptions& options)
     : options_(options),
-      stub_(proto::Replay::NewStub(MakeChannel(options.address))) {
+      stub_(proto::Replay::NewStub(MakeChannel(options.address, options.security))) {
   thread_ = std::thread([this] { ConnectionLoop(); });
 }
 
@@ -31,6 +31,7 @@ absl::Status ReplayWriter::Write(std::vector<Trajectory> trajectories) {
                             options_.max_queue;
     };
     mu_.Await(absl::Condition(&has_room));
+    if (!refused_.ok()) return refused_;
     if (closed_) return absl::CancelledError("replay writer closed");
     pending_.emplace_back();
     EncodeTrajectory(t, options_.task, &pending_.back());
@@ -128,6 +129,7 @@ void ReplayWriter::RunStream() {
     stream_broken_ = true;
   });
 
+  bool cancel = false;  // closed while the stream is open: wake the reader
   while (true) {
     proto::InsertRequest request;
     {
@@ -138,7 +140,10 @@ void ReplayWriter::RunStream() {
                 static_cast<int>(unacked_.size()) < options_.max_in_flight);
       };
       mu_.Await(absl::Condition(&ready));
-      if (closed_ || stream_broken_) break;
+      if (closed_ || stream_broken_) {
+        cancel = !stream_broken_;
+        break;
+      }
       const int room = options_.max_in_flight - static_cast<int>(unacked_.size());
       const int n = std::min({room, options_.max_batch,
                               static_cast<int>(pending_.size())});
@@ -150,13 +155,21 @@ void ReplayWriter::RunStream() {
         pending_.pop_front();
       }
     }
+    // A failed Write means the call is over: the reader ends by itself. No
+    // cancel then, or Finish() would report CANCELLED instead of the
+    // server's status (e.g. UNAUTHENTICATED).
     if (!stream->Write(request)) break;
   }
-  context.TryCancel();
+  if (cancel) context.TryCancel();
   reader.join();
-  stream->Finish();
+  const grpc::Status finish = stream->Finish();
   absl::MutexLock lock(&mu_);
   context_ = nullptr;
+  if (finish.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    refused_ = absl::UnauthenticatedError(
+        "replay refused the credentials: " + finish.error_message());
+    closed_ = true;
+  }
 }
 
 }  // namespace ledgfn

@@ -6,6 +6,9 @@
 //    trajectories are already queued or unacknowledged (the documented policy
 //    when the local queue is full: the actor waits, nothing is dropped), and
 //    returns CANCELLED after Close().
+//  * A stream refused for its credentials (UNAUTHENTICATED: no or wrong
+//    bearer token) closes the writer instead of retrying forever: Write()
+//    then returns that error, so the actor stops with the reason.
 //  * At most `max_in_flight` trajectories are sent and unacknowledged at a
 //    time. When the stream breaks (replay down or restarting) the writer
 //    reconnects with exponential backoff and resends every unacknowledged
@@ -30,6 +33,7 @@
 #include "absl/time/time.h"
 #include "actor/actor_loop.h"
 #include "proto/ledgfn.grpc.pb.h"
+#include "proto/security_options.h"
 
 namespace ledgfn {
 
@@ -41,6 +45,7 @@ struct ReplayWriterOptions {
   int max_batch = 64;  // trajectories per InsertRequest
   absl::Duration initial_backoff = absl::Milliseconds(50);
   absl::Duration max_backoff = absl::Seconds(2);
+  SecurityOptions security;  // TLS and bearer token of the channel
 };
 
 struct ReplayWriterCounters {
@@ -81,6 +86,7 @@ class ReplayWriter : public TrajectorySink {
   std::deque<proto::Trajectory> pending_ ABSL_GUARDED_BY(mu_);
   std::map<Key, proto::Trajectory> unacked_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status refused_ ABSL_GUARDED_BY(mu_);  // why the replay refused us
   bool stream_broken_ ABSL_GUARDED_BY(mu_) = false;
   bool acked_on_stream_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;

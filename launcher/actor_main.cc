@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -21,6 +22,7 @@
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/actor_metrics.h"
+#include "launcher/security_flags.h"
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
 #include "launcher/training_flags.h"
@@ -73,11 +75,13 @@ int ActorMain(ShutdownSignal& signal) {
                        "need 1 <= --max_in_flight <= --max_queue"));
   }
   const int actor_id = absl::GetFlag(FLAGS_actor_id);
+  auto security = SecurityFromFlags(/*serves=*/false);
+  if (!security.ok()) Fail(kProgram, security.status());
 
   std::unique_ptr<EnergyOracle> base;
   if (!absl::GetFlag(FLAGS_oracle_address).empty()) {
     base = std::make_unique<RemoteOracle>(absl::GetFlag(FLAGS_oracle_address),
-                                          (*task)->name());
+                                          (*task)->name(), *security);
   } else {
     base = std::make_unique<TaskEnergyOracle>(**task, absl::Milliseconds(latency_ms));
   }
@@ -90,6 +94,7 @@ int ActorMain(ShutdownSignal& signal) {
 
   PolicyWatcherOptions wopts;
   wopts.address = absl::GetFlag(FLAGS_learner_address);
+  wopts.security = *security;
   wopts.on_version = [](const std::shared_ptr<const PolicyWeights>& w) {
     std::fprintf(stderr, "%s: received policy version %lld\n", kProgram,
                  static_cast<long long>(w->version));
@@ -100,6 +105,7 @@ int ActorMain(ShutdownSignal& signal) {
   ropts.task = (*task)->name();
   ropts.max_in_flight = absl::GetFlag(FLAGS_max_in_flight);
   ropts.max_queue = absl::GetFlag(FLAGS_max_queue);
+  ropts.security = *security;
   ReplayWriter writer(ropts);
 
   std::atomic<bool> stop{false};
@@ -107,6 +113,12 @@ int ActorMain(ShutdownSignal& signal) {
   std::fprintf(stderr, "%s %d: waiting for the first policy version from %s\n",
                kProgram, actor_id, wopts.address.c_str());
   while (!stop && watcher.WaitForVersion(1, absl::Milliseconds(200)) == nullptr) {
+    // Wrong credentials never fix themselves: stop instead of waiting.
+    const absl::Status last = watcher.Stats().last_stream_status;
+    if (absl::IsUnauthenticated(last)) {
+      Fail(kProgram, absl::UnauthenticatedError(absl::StrCat(
+                         "learner refused the credentials: ", last.message())));
+    }
   }
 
   const TrainerOptions& t = options->trainer;

@@ -21,6 +21,7 @@
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/learner_metrics.h"
+#include "launcher/security_flags.h"
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
 #include "launcher/training_flags.h"
@@ -34,6 +35,7 @@
 #include "learner/version_lease.h"
 #include "learner/weight_store.h"
 #include "proto/server_util.h"
+#include "proto/token_checker.h"
 
 ABSL_FLAG(int, metrics_port, 9092,
           "Serve Prometheus metrics on this port (0 = off).");
@@ -175,6 +177,9 @@ int LearnerMain(ShutdownSignal& signal) {
   if (!task.ok()) Fail(kProgram, task.status());
   auto options = TrainingOptionsFromFlags(**task);
   if (!options.ok()) Fail(kProgram, options.status());
+  auto security = SecurityFromFlags(/*serves=*/true);
+  if (!security.ok()) Fail(kProgram, security.status());
+  auto auth = std::make_shared<TokenChecker>(security->token);
   if (options->window == 0) options->window = 300LL * options->batch_size;
   if (absl::Status s = options->Validate(); !s.ok()) Fail(kProgram, s);
   if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(kProgram, s);
@@ -240,6 +245,11 @@ int LearnerMain(ShutdownSignal& signal) {
   if (!metrics.ok()) Fail(kProgram, metrics.status());
   LearnerMetrics learner_metrics((*metrics)->registry(), (*task)->name(),
                                  ObjectiveName(options->trainer.objective));
+  prometheus::Counter& unauthenticated =
+      AddUnauthenticatedCounter((*metrics)->registry());
+  (*metrics)->RefreshEvery(absl::Seconds(1), [&unauthenticated, auth] {
+    AdvanceCounter(unauthenticated, static_cast<double>(auth->rejected()));
+  });
 
   WeightStore store;
   // Versions come from the lease when checkpointing, so they stay above
@@ -264,8 +274,11 @@ int LearnerMain(ShutdownSignal& signal) {
                  static_cast<long long>(resumed.policy_version),
                  static_cast<long long>(store.Latest()->version));
   }
-  PolicyServiceImpl policy_service(&store);
-  auto server = StartServer(absl::GetFlag(FLAGS_address), {&policy_service});
+  PolicyServiceOptions policy_options;
+  policy_options.auth = auth;
+  PolicyServiceImpl policy_service(&store, policy_options);
+  auto server = StartServer(absl::GetFlag(FLAGS_address), {&policy_service},
+                            *security);
   if (!server.ok()) Fail(kProgram, server.status());
   if (absl::Status s = WritePortFile(absl::GetFlag(FLAGS_port_file), server->port);
       !s.ok()) {
@@ -282,6 +295,7 @@ int LearnerMain(ShutdownSignal& signal) {
   ropts.prioritized = options->replay_selector == "prioritized";
   ropts.window = options->window;
   ropts.max_policy_lag = absl::GetFlag(FLAGS_max_policy_lag);
+  ropts.security = *security;
   ReplaySource replay(ropts, version);
   TrackingSource source(**task, replay, tracker, learner_metrics,
                         options->batch_size, version, resumed.trajectories);

@@ -117,6 +117,11 @@ prometheus::Gauge& AddGauge(prometheus::Registry& registry,
       labels);
 }
 
+prometheus::Counter& AddUnauthenticatedCounter(prometheus::Registry& registry) {
+  return AddCounter(registry, "ledgfn_rpc_unauthenticated_total",
+                    "RPCs refused for a missing or wrong bearer token.", {});
+}
+
 void AdvanceCounter(prometheus::Counter& counter, double total) {
   const double now = counter.Value();
   if (total > now) counter.Increment(total - now);

@@ -67,6 +67,10 @@ prometheus::Gauge& AddGauge(prometheus::Registry& registry,
                             const std::string& name, const std::string& help,
                             const prometheus::Labels& labels);
 
+// ledgfn_rpc_unauthenticated_total of a process serving gRPC: calls refused
+// for a missing or wrong bearer token (TokenChecker::rejected()).
+prometheus::Counter& AddUnauthenticatedCounter(prometheus::Registry& registry);
+
 }  // namespace ledgfn
 
 #endif  // LEDGFN_LAUNCHER_METRICS_ENDPOINT_H_

@@ -21,9 +21,11 @@
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/replay_metrics.h"
+#include "launcher/security_flags.h"
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
 #include "proto/server_util.h"
+#include "proto/token_checker.h"
 #include "replay/replay_service.h"
 
 ABSL_FLAG(int, metrics_port, 9091,
@@ -105,8 +107,12 @@ std::string HostOf(const std::string& address) {
 int ReplayMain(ShutdownSignal& signal) {
   absl::StatusOr<std::unique_ptr<Task>> task = TaskFromFlags();
   if (!task.ok()) Fail(kProgram, task.status());
+  absl::StatusOr<SecurityOptions> security = SecurityFromFlags(/*serves=*/true);
+  if (!security.ok()) Fail(kProgram, security.status());
+  auto auth = std::make_shared<TokenChecker>(security->token);
   absl::StatusOr<ReplayServiceOptions> options = OptionsFromFlags();
   if (!options.ok()) Fail(kProgram, options.status());
+  options->auth = auth;
   absl::StatusOr<std::unique_ptr<ReplayServiceImpl>> service =
       ReplayServiceImpl::Create(**task, *options);
   if (!service.ok()) Fail(kProgram, service.status());
@@ -121,14 +127,17 @@ int ReplayMain(ShutdownSignal& signal) {
                                        absl::GetFlag(FLAGS_metrics_port));
   if (!metrics.ok()) Fail(kProgram, metrics.status());
   ReplayMetrics replay_metrics((*metrics)->registry());
+  prometheus::Counter& unauthenticated =
+      AddUnauthenticatedCounter((*metrics)->registry());
   ReplayServiceImpl* service_ptr = service->get();
-  (*metrics)->RefreshEvery(absl::Seconds(1), [&replay_metrics, service_ptr] {
+  (*metrics)->RefreshEvery(absl::Seconds(1), [&, service_ptr] {
     replay_metrics.Refresh(service_ptr->Info());
+    AdvanceCounter(unauthenticated, static_cast<double>(auth->rejected()));
   });
 
   const std::string address = absl::GetFlag(FLAGS_address);
   absl::StatusOr<RunningServer> running =
-      StartServer(address, {service->get()});
+      StartServer(address, {service->get()}, *security);
   if (!running.ok()) Fail(kProgram, running.status());
   if (absl::Status s = WritePortFile(absl::GetFlag(FLAGS_port_file),
                                      running->port);

@@ -29,7 +29,8 @@ PolicyServiceImpl::PolicyServiceImpl(WeightStore* store,
       chunk_bytes_(ClampChunkBytes(options.chunk_bytes)),
       poll_interval_(options.poll_interval > absl::ZeroDuration()
                          ? options.poll_interval
-                         : absl::Milliseconds(100)) {}
+                         : absl::Milliseconds(100)),
+      auth_(std::move(options.auth)) {}
 
 void PolicyServiceImpl::Shutdown() {
   absl::MutexLock lock(&mu_);
@@ -100,6 +101,7 @@ bool PolicyServiceImpl::SendVersion(
 grpc::Status PolicyServiceImpl::WatchPolicy(
     grpc::ServerContext* context, const proto::WatchPolicyRequest* request,
     grpc::ServerWriter<proto::PolicyChunk>* writer) {
+  if (grpc::Status s = CheckToken(auth_.get(), *context); !s.ok()) return s;
   {
     absl::MutexLock lock(&mu_);
     ++stats_.streams;

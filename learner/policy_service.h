@@ -36,6 +36,7 @@
 #include "common/policy_weights.h"
 #include "learner/weight_store.h"
 #include "proto/ledgfn.grpc.pb.h"
+#include "proto/token_checker.h"
 
 namespace ledgfn {
 
@@ -45,6 +46,9 @@ struct PolicyServiceOptions {
   int chunk_bytes = 0;  // 0: kPolicyChunkBytes
   // How often a waiting handler checks for cancellation and Shutdown().
   absl::Duration poll_interval = absl::Milliseconds(100);
+  // Checked first by WatchPolicy (UNAUTHENTICATED without the bearer
+  // token); null: no token required.
+  std::shared_ptr<TokenChecker> auth;
 };
 
 struct PolicyServiceStats {
@@ -101,6 +105,7 @@ class PolicyServiceImpl final : public proto::Policy::Service {
   WeightStore* const store_;
   const int chunk_bytes_;
   const absl::Duration poll_interval_;
+  const std::shared_ptr<TokenChecker> auth_;
 
   absl::Mutex mu_ ABSL_ACQUIRED_AFTER(cache_mu_);
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

@@ -11,7 +11,7 @@ ReplaySource::ReplaySource(const ReplaySourceOptions& options,
                            std::function<int64_t()> current_version)
     : options_(options),
       current_version_(std::move(current_version)),
-      stub_(proto::Replay::NewStub(MakeChannel(options.address))) {}
+      stub_(proto::Replay::NewStub(MakeChannel(options.address, options.security))) {}
 
 void ReplaySource::Cancel() {
   absl::MutexLock lock(&mu_);

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "learner/trajectory_source.h"
 #include "proto/ledgfn.grpc.pb.h"
+#include "proto/security_options.h"
 
 namespace ledgfn {
 
@@ -31,6 +32,7 @@ struct ReplaySourceOptions {
   int64_t window = 9600;
   int64_t max_policy_lag = 0;  // 0 = keep all
   absl::Duration poll = absl::Milliseconds(500);
+  SecurityOptions security;  // TLS and bearer token of the channel
 };
 
 struct ReplaySourceCounters {

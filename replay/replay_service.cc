@@ -604,6 +604,7 @@ grpc::Status ReplayServiceImpl::Insert(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<proto::InsertResponse, proto::InsertRequest>*
         stream) {
+  if (grpc::Status s = CheckToken(options_.auth.get(), *context); !s.ok()) return s;
   auto is_cancelled = [context] { return context->IsCancelled(); };
   proto::InsertRequest request;
   // Read one request, finish it, answer it, and only then read the next:
@@ -627,6 +628,7 @@ grpc::Status ReplayServiceImpl::Insert(
 grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context,
                                        const proto::SampleRequest* request,
                                        proto::SampleResponse* response) {
+  if (grpc::Status s = CheckToken(options_.auth.get(), *context); !s.ok()) return s;
   absl::StatusOr<proto::SampleResponse> result =
       SampleTrajectories(*request, DeadlineOf(*context),
                          [context] { return context->IsCancelled(); });
@@ -638,6 +640,7 @@ grpc::Status ReplayServiceImpl::Sample(grpc::ServerContext* context,
 grpc::Status ReplayServiceImpl::Lookup(grpc::ServerContext* context,
                                        const proto::LookupRequest* request,
                                        proto::LookupResponse* response) {
+  if (grpc::Status s = CheckToken(options_.auth.get(), *context); !s.ok()) return s;
   absl::StatusOr<proto::LookupResponse> result = LookupKeys(*request);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *std::move(result);
@@ -647,6 +650,7 @@ grpc::Status ReplayServiceImpl::Lookup(grpc::ServerContext* context,
 grpc::Status ReplayServiceImpl::Info(grpc::ServerContext* context,
                                      const proto::InfoRequest* request,
                                      proto::InfoResponse* response) {
+  if (grpc::Status s = CheckToken(options_.auth.get(), *context); !s.ok()) return s;
   Info().ToProto(response);
   return grpc::Status::OK;
 }

@@ -100,6 +100,7 @@
 #include "common/task.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/ledgfn.pb.h"
+#include "proto/token_checker.h"
 #include "replay/dedupe_index.h"
 #include "replay/rate_limiter.h"
 #include "replay/recovery.h"
@@ -146,6 +147,9 @@ struct ReplayServiceOptions {
   Durability durability = Durability::kNone;
   std::string data_dir;
   absl::Duration snapshot_every = absl::Seconds(60);
+  // Checked first by every RPC (UNAUTHENTICATED without the bearer token);
+  // null: no token required.
+  std::shared_ptr<TokenChecker> auth;
 
   // INVALID_ARGUMENT with the reason unless the constraints above hold.
   absl::Status Validate() const;

@@ -13,7 +13,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-glog-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev prometheus-cpp-dev
-  zlib1g-dev gnuplot-nox python3 python3-yaml
+  zlib1g-dev gnuplot-nox python3 python3-yaml openssl
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -65,7 +65,7 @@ TEST(RemoteOracleTest, ReturnsTheServiceEnergiesInOrder) {
 }
 
 TEST(RemoteOracleTest, UnreachableServiceIsAnError) {
-  RemoteOracle oracle("127.0.0.1:1", "bag", absl::Milliseconds(500));
+  RemoteOracle oracle("127.0.0.1:1", "bag", SecurityOptions(), absl::Milliseconds(500));
   EXPECT_FALSE(oracle.Energies(SomeBags()).ok());
 }
 
@@ -165,6 +165,41 @@ TEST(ReplayWriterTest, InvalidTrajectoriesAreAcknowledgedAsRejected) {
   EXPECT_EQ(writer.counters().acked, 2);
   EXPECT_EQ(writer.counters().rejected, 1);
   EXPECT_EQ(service->Info().inserted, 2);
+  writer.Close();
+  service->Shutdown();
+  server.server->Shutdown(std::chrono::system_clock::now());
+}
+
+TEST(ReplayWriterTest, StopsWithTheReasonWhenReplayRefusesItsToken) {
+  auto task = Bag();
+  ReplayServiceOptions options;
+  options.table.capacity = 100;
+  options.limiter.min_size_to_sample = 1;
+  options.limiter.error_buffer = 100;
+  options.auth = std::make_shared<TokenChecker>("right");
+  auto service = *ReplayServiceImpl::Create(*task, options);
+  auto server = *StartServer("127.0.0.1:0", {service.get()});
+  ReplayWriterOptions wopts;
+  wopts.address = "127.0.0.1:" + std::to_string(server.port);
+  wopts.task = "bag";
+  wopts.security.token = "wrong";
+  ReplayWriter intruder(wopts);
+  // Refused once, the writer does not retry: Write() reports why.
+  absl::Status status;
+  for (int i = 0; i < 500 && status.ok(); ++i) {
+    status = intruder.Write(Trajectories(*task, i, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(status.message(), "replay refused the credentials: wrong bearer token");
+  EXPECT_EQ(options.auth->rejected(), 1);
+  intruder.Close();
+
+  wopts.security.token = "right";
+  ReplayWriter writer(wopts);
+  ASSERT_TRUE(writer.Write(Trajectories(*task, 0, 3)).ok());
+  ASSERT_TRUE(writer.Flush(absl::Seconds(20)).ok());
+  EXPECT_EQ(service->Info().inserted, 3);
   writer.Close();
   service->Shutdown();
   server.server->Shutdown(std::chrono::system_clock::now());
