@@ -422,6 +422,13 @@ grpc::Status ReplayServiceImpl::Insert(
   // while a trajectory waits on the limiter nothing more is read, which is
   // the backpressure (see the file comment of the header).
   while (stream->Read(&request)) {
+    if (request.trajectories_size() > kMaxInsertBatch) {
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("InsertRequest carries ", request.trajectories_size(),
+                       " trajectories, more than the limit of ",
+                       kMaxInsertBatch));
+    }
     proto::InsertResponse response;
     for (const proto::Trajectory& t : request.trajectories()) {
       absl::Status status = InsertTrajectory(t, DeadlineOf(*context),

@@ -90,6 +90,13 @@
 
 namespace ledgfn {
 
+// Most trajectories one InsertRequest may carry. A request with more ends
+// the stream with INVALID_ARGUMENT before any of it is processed, so the
+// answer to one request (an Ack with a reason of a few hundred bytes at most
+// per trajectory) stays far below kMaxMessageBytes, and a request of tiny
+// trajectories cannot make the service build a huge response.
+inline constexpr int kMaxInsertBatch = 4096;
+
 // Remembers which trajectory keys (actor_id, incarnation, sequence) were
 // seen, in bounded memory. Rule, per (actor_id, incarnation) "stream":
 //   * `floor`: every sequence < floor counts as seen;
