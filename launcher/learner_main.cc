@@ -150,7 +150,7 @@ int LearnerMain(ShutdownSignal& signal) {
   ropts.prioritized = options->replay_selector == "prioritized";
   ropts.window = options->window;
   ropts.max_policy_lag = absl::GetFlag(FLAGS_max_policy_lag);
-  ReplaySource replay(ropts, version);
+  ReplaySource replay(**task, ropts, version);
   ObjectTracker tracker;
   TrackingSource source(**task, replay, tracker, learner_metrics,
                         options->batch_size, version);
