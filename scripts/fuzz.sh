@@ -31,6 +31,7 @@ export ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 status=0
 for target in "${TARGETS[@]}"; do
+  result=clean
   mkdir -p "$work/$target"
   cp fuzz/corpus/"$target"/* "$work/$target/"
   t0=$(date +%s)
@@ -41,6 +42,7 @@ for target in "${TARGETS[@]}"; do
       -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
       -artifact_prefix="$work/" "$work/$target" >"$work/$target.log" 2>&1; then
     status=1
+    result=FAILED
     tail -n 60 "$work/$target.log" >&2
     mkdir -p "$BUILD_DIR/crashes"
     cp "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* \
@@ -48,7 +50,7 @@ for target in "${TARGETS[@]}"; do
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$target.log")
   echo "fuzz: $target: ${execs:-?} executions in $(( $(date +%s) - t0 )) s" \
-    "($([ $status -eq 0 ] && echo clean || echo FAILED))" >&2
+    "($result)" >&2
 done
 echo "fuzz: build $((built - start)) s" >&2
 exit "$status"
