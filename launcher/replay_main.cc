@@ -118,6 +118,7 @@ int ReplayMain(ShutdownSignal& signal) {
                      std::chrono::seconds(1));
   });
   server->Wait();
+  (*metrics)->StopRefresh();  // it reads replay_metrics, which dies first
   const ReplayServiceInfo info = impl->Info();
   std::fprintf(stderr,
                "ledgfn_replay: stopped; inserted %lld, duplicates %lld, "
