@@ -1,18 +1,9 @@
 #include "actor/policy_client.h"
 
 #include <algorithm>
-#include <cstring>
 #include <utility>
-#include <vector>
 
-#include "absl/base/config.h"
-#include "absl/strings/str_cat.h"
-#include "proto/policy_checksum.h"
 #include "proto/server_util.h"
-
-#if !defined(ABSL_IS_LITTLE_ENDIAN)
-#error "PolicyChunk data is little-endian float32; add a byte swap here."
-#endif
 
 namespace ledgfn {
 namespace {
@@ -48,17 +39,6 @@ std::shared_ptr<grpc::Channel> MakeWatchChannel(
 }
 
 }  // namespace
-
-struct PolicyWatcher::Assembly {
-  bool active = false;
-  bool ignore = false;  // not above the version held: read, then drop
-  int64_t version = 0;
-  int64_t total = 0;
-  uint64_t checksum = 0;
-  int64_t received = 0;
-  uint64_t hash = kPolicyChecksumSeed;
-  std::vector<float> values;
-};
 
 PolicyWatcher::PolicyWatcher(PolicyWatcherOptions options)
     : options_(Normalize(std::move(options))),
@@ -143,8 +123,7 @@ bool PolicyWatcher::WatchOnce(grpc::ClientContext* context) {
   request.set_have_version(held_version());
   std::unique_ptr<grpc::ClientReader<proto::PolicyChunk>> reader =
       stub_->WatchPolicy(context, request);
-  Assembly assembly;
-  int64_t stream_version = 0;  // last complete version on this stream
+  PolicyChunkAssembler assembler(options_.max_total_bytes);
   bool delivered = false;
   absl::Status error;
   proto::PolicyChunk chunk;
@@ -153,7 +132,7 @@ bool PolicyWatcher::WatchOnce(grpc::ClientContext* context) {
       absl::MutexLock lock(&mu_);
       stats_.bytes_received += static_cast<int64_t>(chunk.data().size());
     }
-    error = OnChunk(chunk, assembly, stream_version);
+    error = OnChunk(chunk, assembler);
     if (!error.ok()) {
       context->TryCancel();
       // Drain what is already queued so that Finish() does not block.
@@ -166,80 +145,21 @@ bool PolicyWatcher::WatchOnce(grpc::ClientContext* context) {
   const absl::Status finish = FromGrpcStatus(reader->Finish());
   absl::MutexLock lock(&mu_);
   // A version cut off by the stream's end, or corrupt.
-  if (assembly.active || !error.ok()) ++stats_.rejected_versions;
+  if (assembler.in_progress() || !error.ok()) ++stats_.rejected_versions;
   stats_.last_stream_status = !error.ok() ? error : finish;
   return delivered;
 }
 
 absl::Status PolicyWatcher::OnChunk(const proto::PolicyChunk& chunk,
-                                    Assembly& a, int64_t& stream_version) {
-  const int64_t n = static_cast<int64_t>(chunk.data().size());
-  if (!a.active) {
-    if (chunk.offset() != 0) {
-      return absl::DataLossError(absl::StrCat("version ", chunk.version(),
-                                              " starts at offset ",
-                                              chunk.offset()));
-    }
-    if (chunk.total_bytes() < 0 || chunk.total_bytes() % 4 != 0 ||
-        chunk.total_bytes() > options_.max_total_bytes) {
-      return absl::DataLossError(absl::StrCat(
-          "version ", chunk.version(), " has invalid total_bytes ",
-          chunk.total_bytes(), " (a multiple of 4 up to ",
-          options_.max_total_bytes, " expected)"));
-    }
-    if (chunk.version() <= stream_version) {
-      return absl::DataLossError(
-          absl::StrCat("version ", chunk.version(), " after version ",
-                       stream_version, " on the same stream"));
-    }
-    a.active = true;
-    a.ignore = chunk.version() <= held_version();
-    a.version = chunk.version();
-    a.total = chunk.total_bytes();
-    a.checksum = chunk.checksum();
-    a.received = 0;
-    a.hash = kPolicyChecksumSeed;
-    a.values.clear();
-    if (!a.ignore) a.values.resize(static_cast<size_t>(a.total / 4));
-  } else if (chunk.version() != a.version || chunk.total_bytes() != a.total ||
-             chunk.checksum() != a.checksum || chunk.offset() != a.received) {
-    return absl::DataLossError(absl::StrCat(
-        "chunk (version ", chunk.version(), ", offset ", chunk.offset(),
-        ") does not continue version ", a.version, " at offset ", a.received));
-  }
-  if (n > a.total - a.received) {
-    return absl::DataLossError(absl::StrCat("version ", a.version,
-                                            " overruns its ", a.total,
-                                            " bytes"));
-  }
-  if (!a.ignore && n > 0) {
-    std::memcpy(reinterpret_cast<char*>(a.values.data()) + a.received,
-                chunk.data().data(), static_cast<size_t>(n));
-    a.hash = PolicyChecksumUpdate(a.hash, chunk.data().data(), static_cast<size_t>(n));
-  }
-  a.received += n;
-  if (!chunk.last()) return absl::OkStatus();
-  if (a.received != a.total) {
-    return absl::DataLossError(absl::StrCat("version ", a.version, " ends at ",
-                                            a.received, " of ", a.total,
-                                            " bytes"));
-  }
-  if (!a.ignore && a.hash != a.checksum) {
-    return absl::DataLossError(
-        absl::StrCat("version ", a.version, " checksum mismatch"));
-  }
-  a.active = false;
-  stream_version = a.version;
-  if (a.ignore) {
+                                    PolicyChunkAssembler& assembler) {
+  absl::StatusOr<PolicyChunkAssembler::Outcome> outcome =
+      assembler.Add(chunk, held_version());
+  if (!outcome.ok()) return outcome.status();
+  if (outcome->ignored) {
     absl::MutexLock lock(&mu_);
     ++stats_.ignored_versions;
-    return absl::OkStatus();
   }
-  auto weights = std::make_shared<PolicyWeights>();
-  weights->version = a.version;
-  weights->values = std::move(a.values);
-  a.values = {};
-  Accept(std::move(weights));
+  if (outcome->weights != nullptr) Accept(std::move(outcome->weights));
   return absl::OkStatus();
 }
 

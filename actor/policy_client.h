@@ -2,15 +2,13 @@
 // that keeps a WatchPolicy stream open to the learner and swaps in each
 // complete, verified policy version.
 //
-// Reassembly and checks, per version: the first chunk has offset 0; every
-// chunk repeats the version, total_bytes and checksum of the first, and its
-// offset is the number of bytes received so far; total_bytes is a multiple
-// of 4 and at most `max_total_bytes`; the `last` chunk completes exactly
-// total_bytes, and the FNV-1a 64 checksum of the bytes must match. Any
-// violation, including a version not above the previous one on the same
-// stream, drops the partial version (counted in `rejected_versions`) and
-// reconnects. Latest() only ever returns complete, verified versions: the
-// old one stays in place until the new one is whole.
+// Reassembly and checks, per version, are PolicyChunkAssembler's
+// (proto/policy_chunk_assembler.h): offsets, sizes up to `max_total_bytes`,
+// the checksum, memory bounded by the bytes really received. Any violation,
+// including a version not above the previous one on the same stream, drops
+// the partial version (counted in `rejected_versions`) and reconnects.
+// Latest() only ever returns complete, verified versions: the old one stays
+// in place until the new one is whole.
 //
 // Versions held strictly increase. A stream is opened with have_version = the
 // version held, so the learner only sends newer ones; a version not above
@@ -43,6 +41,7 @@
 #include "absl/types/span.h"
 #include "common/policy_weights.h"
 #include "proto/ledgfn.grpc.pb.h"
+#include "proto/policy_chunk_assembler.h"
 #include "proto/security_options.h"
 
 namespace ledgfn {
@@ -54,7 +53,8 @@ struct PolicyWatcherOptions {
   // max_backoff is raised to initial_backoff if below it.
   absl::Duration initial_backoff = absl::Milliseconds(50);
   absl::Duration max_backoff = absl::Seconds(2);
-  // Versions announcing more bytes are rejected before any allocation.
+  // Versions announcing more bytes are rejected. Memory grows with the bytes
+  // received, not with the announced size.
   int64_t max_total_bytes = int64_t{1} << 31;
   // Called on the watcher's thread with each accepted version just before
   // Latest() returns it (so a caller that sees version v there knows the
@@ -99,15 +99,12 @@ class PolicyWatcher : public WeightSource {
 
 
  private:
-  // Reassembly state of the version being received on the current stream.
-  struct Assembly;
-
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   // Reads one stream to its end; true if it delivered any valid chunk.
   bool WatchOnce(grpc::ClientContext* context) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies one chunk; an error ends the stream.
-  absl::Status OnChunk(const proto::PolicyChunk& chunk, Assembly& assembly,
-                       int64_t& stream_version) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status OnChunk(const proto::PolicyChunk& chunk,
+                       PolicyChunkAssembler& assembler) ABSL_LOCKS_EXCLUDED(mu_);
   void Accept(std::shared_ptr<const PolicyWeights> weights)
       ABSL_LOCKS_EXCLUDED(mu_);
   int64_t held_version() ABSL_LOCKS_EXCLUDED(mu_);

@@ -170,6 +170,9 @@ int ActorMain(ShutdownSignal& signal) {
   writer.Close();
   runner.join();
   watcher.Stop();
+  // The refresher reads the loop, sampler, writer and watcher, which die
+  // before the endpoint does.
+  (*metrics)->StopRefresh();
   ReplayWriterCounters c = writer.counters();
   PolicyWatcherStats w = watcher.Stats();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - started);

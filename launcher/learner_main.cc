@@ -296,7 +296,7 @@ int LearnerMain(ShutdownSignal& signal) {
   ropts.window = options->window;
   ropts.max_policy_lag = absl::GetFlag(FLAGS_max_policy_lag);
   ropts.security = *security;
-  ReplaySource replay(ropts, version);
+  ReplaySource replay(**task, ropts, version);
   TrackingSource source(**task, replay, tracker, learner_metrics,
                         options->batch_size, version, resumed.trajectories);
   auto evaluator = ExactEvaluator::Create(**task);

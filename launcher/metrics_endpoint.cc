@@ -87,8 +87,8 @@ void MetricsEndpoint::Serve() {
 }
 
 MetricsEndpoint::~MetricsEndpoint() {
+  StopRefresh();
   stop_.Notify();
-  if (thread_.joinable()) thread_.join();
   if (server_.joinable()) server_.join();
   if (listen_fd_ >= 0) close(listen_fd_);
 }
@@ -97,9 +97,15 @@ void MetricsEndpoint::RefreshEvery(absl::Duration period,
                                    std::function<void()> refresh) {
   refresh_ = std::move(refresh);
   thread_ = std::thread([this, period] {
-    while (!stop_.WaitForNotificationWithTimeout(period)) refresh_();
+    while (!refresh_stop_.WaitForNotificationWithTimeout(period)) refresh_();
     refresh_();
   });
+}
+
+void MetricsEndpoint::StopRefresh() {
+  if (!thread_.joinable()) return;
+  refresh_stop_.Notify();
+  thread_.join();
 }
 
 prometheus::Counter& AddCounter(prometheus::Registry& registry,

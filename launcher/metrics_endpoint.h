@@ -38,9 +38,14 @@ class MetricsEndpoint {
   ~MetricsEndpoint();
 
   prometheus::Registry& registry() { return *registry_; }
-  // Calls `refresh` every `period` on a background thread (and once more
-  // when the endpoint is destroyed) until destruction.
+  // Calls `refresh` every `period` on a background thread until
+  // StopRefresh() or destruction, and once more then.
   void RefreshEvery(absl::Duration period, std::function<void()> refresh);
+  // Makes the last call of `refresh` and joins its thread; /metrics keeps
+  // being served. Call it before anything `refresh` reads is destroyed (the
+  // endpoint usually outlives those: it is created first). Idempotent; the
+  // destructor calls it.
+  void StopRefresh();
 
  private:
   MetricsEndpoint() = default;
@@ -50,7 +55,8 @@ class MetricsEndpoint {
   int listen_fd_ = -1;
   std::thread server_;
   std::function<void()> refresh_;
-  absl::Notification stop_;
+  absl::Notification stop_;          // the HTTP server
+  absl::Notification refresh_stop_;  // the refresher
   std::thread thread_;
 };
 

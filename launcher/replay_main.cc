@@ -160,6 +160,7 @@ int ReplayMain(ShutdownSignal& signal) {
                      std::chrono::seconds(1));
   });
   server->Wait();
+  (*metrics)->StopRefresh();  // it reads replay_metrics, which dies first
   // Final snapshot and log close: nothing acknowledged is lost on a
   // graceful exit, whatever the durability mode.
   int exit_code = 0;

@@ -2,14 +2,17 @@
 
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "proto/server_util.h"
 #include "proto/trajectory_codec.h"
+#include "replay/validation.h"
 
 namespace ledgfn {
 
-ReplaySource::ReplaySource(const ReplaySourceOptions& options,
+ReplaySource::ReplaySource(const Task& task, const ReplaySourceOptions& options,
                            std::function<int64_t()> current_version)
-    : options_(options),
+    : task_(task),
+      options_(options),
       current_version_(std::move(current_version)),
       stub_(proto::Replay::NewStub(MakeChannel(options.address, options.security))) {}
 
@@ -22,6 +25,27 @@ void ReplaySource::Cancel() {
 ReplaySourceCounters ReplaySource::counters() const {
   absl::MutexLock lock(&mu_);
   return counters_;
+}
+
+absl::Status ReplaySource::CheckResponse(
+    const proto::SampleRequest& request,
+    const proto::SampleResponse& response) const {
+  if (response.trajectories_size() > request.count()) {
+    return absl::DataLossError(absl::StrCat(
+        "the replay service at ", options_.address, " answered ",
+        response.trajectories_size(), " trajectories to a request for ",
+        request.count()));
+  }
+  for (int i = 0; i < response.trajectories_size(); ++i) {
+    if (absl::Status s = ValidateTrajectory(task_, response.trajectories(i),
+                                            ValidationLimits());
+        !s.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          "the replay service at ", options_.address,
+          " sent an invalid trajectory: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::SampleWithRetry(
@@ -42,6 +66,7 @@ absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::SampleWithRetry(
     if (cancelled_) return absl::CancelledError("learner shutting down");
     counters_.dropped_for_lag += response.dropped_for_lag();
     if (status.ok()) {
+      if (absl::Status s = CheckResponse(request, response); !s.ok()) return s;
       ++counters_.batches;
       std::vector<TrajectoryRef> out;
       out.reserve(response.trajectories_size());

@@ -8,6 +8,10 @@
 // Calls wait in short slices and retry while the service is unavailable
 // (restarting) or not ready, until Cancel(), which makes them return
 // CANCELLED promptly.
+// Answers are not trusted: more trajectories than asked for, or any that
+// fails ValidateTrajectory (replay/validation.h) for the learner's task (a
+// replay serving another task, a corrupt or hostile service), make the call
+// fail with DATA_LOSS naming the problem, before the learner uses any.
 #ifndef LEDGFN_LEARNER_REPLAY_SOURCE_H_
 #define LEDGFN_LEARNER_REPLAY_SOURCE_H_
 
@@ -18,6 +22,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/task.h"
 #include "learner/trajectory_source.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/security_options.h"
@@ -44,7 +49,8 @@ struct ReplaySourceCounters {
 class ReplaySource : public TrajectorySource {
  public:
   // `current_version` gives the learner's policy version for the lag filter.
-  ReplaySource(const ReplaySourceOptions& options,
+  // `task` (not owned) validates the answers and must outlive the source.
+  ReplaySource(const Task& task, const ReplaySourceOptions& options,
                std::function<int64_t()> current_version);
 
   absl::StatusOr<std::vector<TrajectoryRef>> PolicyBatch() override;
@@ -58,6 +64,11 @@ class ReplaySource : public TrajectorySource {
   absl::StatusOr<std::vector<TrajectoryRef>> SampleWithRetry(
       const proto::SampleRequest& request);
 
+  // DATA_LOSS unless `response` answers `request` with valid trajectories.
+  absl::Status CheckResponse(const proto::SampleRequest& request,
+                             const proto::SampleResponse& response) const;
+
+  const Task& task_;
   const ReplaySourceOptions options_;
   std::function<int64_t()> current_version_;
   std::unique_ptr<proto::Replay::Stub> stub_;

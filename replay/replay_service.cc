@@ -482,6 +482,14 @@ absl::StatusOr<proto::SampleResponse> ReplayServiceImpl::SampleFresh(
   absl::Cleanup stop_waiting = [this, &waiting] {
     if (waiting) AddWaiting(&Counters::samples_waiting, -1);
   };
+  auto deadline_error = [&] {
+    const RateLimiterInfo info = limiter_->Info();
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the rate limiter did not allow ", count,
+        " FRESH samples before the deadline (size ", info.size,
+        ", min_size_to_sample ", info.min_size_to_sample, ", diff ", info.diff,
+        ", min_diff ", info.min_diff, ")"));
+  };
   std::vector<Table::Item> items;
   while (true) {
     if (shutting_down_.load()) return ShutdownError();
@@ -509,17 +517,14 @@ absl::StatusOr<proto::SampleResponse> ReplayServiceImpl::SampleFresh(
     }
     if (cancelled()) return absl::CancelledError("sample cancelled");
     const absl::Time now = absl::Now();
-    if (now >= deadline) {
-      const RateLimiterInfo info = limiter_->Info();
-      return absl::DeadlineExceededError(absl::StrCat(
-          "the rate limiter did not allow ", count,
-          " FRESH samples before the deadline (size ", info.size,
-          ", min_size_to_sample ", info.min_size_to_sample, ", diff ",
-          info.diff, ", min_diff ", info.min_diff, ")"));
-    }
+    if (now >= deadline) return deadline_error();
     const absl::Status waited = limiter_->AwaitCanSample(
         count, std::min(options_.wait_slice, deadline - now));
     if (absl::IsCancelled(waited)) return ShutdownError();
+    // A slice that ran into the deadline ends the call here: granting after
+    // the deadline would consume samples for a caller that has given up.
+    if (cancelled()) return absl::CancelledError("sample cancelled");
+    if (!waited.ok() && absl::Now() >= deadline) return deadline_error();
     // OK or a slice's DEADLINE_EXCEEDED: re-check under the lock.
   }
 
@@ -611,6 +616,13 @@ grpc::Status ReplayServiceImpl::Insert(
   // while a trajectory waits on the limiter nothing more is read, which is
   // the backpressure (see the file comment of the header).
   while (stream->Read(&request)) {
+    if (request.trajectories_size() > kMaxInsertBatch) {
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("InsertRequest carries ", request.trajectories_size(),
+                       " trajectories, more than the limit of ",
+                       kMaxInsertBatch));
+    }
     proto::InsertResponse response;
     if (absl::Status status = InsertRequestTrajectories(
             request, DeadlineOf(*context), is_cancelled, &response);

@@ -123,6 +123,13 @@ enum class Durability { kNone, kSnapshot, kWal };
 absl::StatusOr<Durability> ParseDurability(absl::string_view name);
 absl::string_view DurabilityName(Durability durability);
 
+// Most trajectories one InsertRequest may carry. A request with more ends
+// the stream with INVALID_ARGUMENT before any of it is processed, so the
+// answer to one request (an Ack with a reason of a few hundred bytes at most
+// per trajectory) stays far below kMaxMessageBytes, and a request of tiny
+// trajectories cannot make the service build a huge response.
+inline constexpr int kMaxInsertBatch = 4096;
+
 struct ReplayServiceOptions {
   // The table (capacity, priority_alpha) and the limiter. capacity must be
   // >= limiter.min_size_to_sample, or FRESH samples could never proceed.

@@ -14,6 +14,7 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-glog-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev prometheus-cpp-dev
   zlib1g-dev gnuplot-nox python3 python3-yaml openssl
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: clang with libFuzzer
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

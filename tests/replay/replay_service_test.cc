@@ -413,6 +413,30 @@ TEST_F(ReplayServiceTest, InvalidTrajectoriesAreRejectedCountedAndNotStored) {
   }
 }
 
+TEST_F(ReplayServiceTest, OversizedInsertRequestEndsTheStreamUnprocessed) {
+  Start(Unlimited());
+  // Empty trajectories are two bytes each on the wire but would cost an Ack
+  // with a reason each: the request count is capped before any work.
+  const std::vector<proto::Trajectory> at_limit(kMaxInsertBatch);
+  std::vector<proto::Trajectory> over = at_limit;
+  over.emplace_back();
+
+  InsertStream rejected(stub_.get());
+  rejected.Write(over);  // may fail once the server has ended the call
+  const grpc::Status status = rejected.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message();
+  EXPECT_NE(status.error_message().find("limit"), std::string::npos);
+  EXPECT_EQ(rejected.num_acks(), 0u);
+  EXPECT_EQ(RpcInfo().rejected(), 0);
+
+  InsertStream accepted(stub_.get());
+  ASSERT_TRUE(accepted.Write(at_limit));
+  ASSERT_TRUE(accepted.Finish().ok());
+  EXPECT_EQ(accepted.num_acks(), static_cast<size_t>(kMaxInsertBatch));
+  EXPECT_EQ(RpcInfo().rejected(), kMaxInsertBatch);
+}
+
 TEST(ValidationTest, LimitsAndRequiredPartialEnergies) {
   std::unique_ptr<Task> task = BagTask();
   proto::Trajectory t = ValidTrajectory(*task, 0);

@@ -1,0 +1,106 @@
+// ReplaySource against a real gRPC server on loopback that answers Sample
+// with canned (possibly hostile) responses: the learner must refuse answers
+// it cannot trust before using any trajectory.
+#include "learner/replay_source.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/task.h"
+#include "gtest/gtest.h"
+#include "proto/server_util.h"
+
+namespace ledgfn {
+namespace {
+
+// A Replay service whose Sample returns `answer` whatever it is asked.
+class CannedReplay final : public proto::Replay::Service {
+ public:
+  explicit CannedReplay(proto::SampleResponse answer)
+      : answer_(std::move(answer)) {}
+  grpc::Status Sample(grpc::ServerContext*, const proto::SampleRequest*,
+                      proto::SampleResponse* response) override {
+    *response = answer_;
+    return grpc::Status::OK;
+  }
+
+ private:
+  const proto::SampleResponse answer_;
+};
+
+std::unique_ptr<Task> Hypergrid() {
+  TaskOptions options;
+  options.name = "hypergrid";
+  options.hypergrid_dim = 2;
+  options.hypergrid_side = 4;
+  return *MakeTask(options);
+}
+
+// Stop at s_0: the shortest legal hypergrid trajectory.
+proto::Trajectory StopAtOrigin(const Task& task) {
+  proto::Trajectory t;
+  t.set_task(task.name());
+  t.add_actions(task.stop_action());
+  t.set_energy(task.Energy(task.InitialState()));
+  return t;
+}
+
+// PotentialBatch (NEWEST_WINDOW of batch_size 2) against `answer`.
+absl::StatusOr<std::vector<TrajectoryRef>> BatchFrom(
+    const Task& task, const proto::SampleResponse& answer) {
+  CannedReplay service(answer);
+  absl::StatusOr<RunningServer> server = StartServer("127.0.0.1:0", {&service});
+  EXPECT_TRUE(server.ok()) << server.status();
+  ReplaySourceOptions options;
+  options.address = "127.0.0.1:" + std::to_string(server->port);
+  options.batch_size = 2;
+  ReplaySource source(task, options, [] { return int64_t{0}; });
+  auto batch = source.PotentialBatch();
+  server->server->Shutdown();
+  return batch;
+}
+
+TEST(ReplaySourceTest, ValidAnswersAreDecoded) {
+  auto task = Hypergrid();
+  proto::SampleResponse answer;
+  *answer.add_trajectories() = StopAtOrigin(*task);
+  auto batch = BatchFrom(*task, answer);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->size(), 1u);
+  EXPECT_EQ((*batch)[0]->actions, std::vector<int32_t>{task->stop_action()});
+}
+
+TEST(ReplaySourceTest, TrajectoriesOfAnotherTaskAreDataLoss) {
+  auto task = Hypergrid();
+  proto::SampleResponse answer;
+  proto::Trajectory t = StopAtOrigin(*task);
+  t.set_task("bag");  // a replay started with another --task
+  *answer.add_trajectories() = t;
+  auto batch = BatchFrom(*task, answer);
+  EXPECT_TRUE(absl::IsDataLoss(batch.status())) << batch.status();
+  EXPECT_NE(batch.status().message().find("unknown task"), std::string::npos);
+}
+
+TEST(ReplaySourceTest, IllegalActionsAreDataLoss) {
+  auto task = Hypergrid();
+  proto::SampleResponse answer;
+  proto::Trajectory t = StopAtOrigin(*task);
+  t.set_actions(0, 1 << 20);
+  *answer.add_trajectories() = t;
+  auto batch = BatchFrom(*task, answer);
+  EXPECT_TRUE(absl::IsDataLoss(batch.status())) << batch.status();
+}
+
+TEST(ReplaySourceTest, MoreTrajectoriesThanAskedForAreDataLoss) {
+  auto task = Hypergrid();
+  proto::SampleResponse answer;
+  for (int i = 0; i < 3; ++i) *answer.add_trajectories() = StopAtOrigin(*task);
+  auto batch = BatchFrom(*task, answer);
+  EXPECT_TRUE(absl::IsDataLoss(batch.status())) << batch.status();
+}
+
+}  // namespace
+}  // namespace ledgfn
