@@ -16,24 +16,10 @@
 #include "absl/time/clock.h"
 #include "common/task.h"
 #include "replay/replay_service.h"
+#include "tests/replay/trajectory_fixtures.h"
 
 namespace ledgfn {
 namespace {
-
-proto::Trajectory BagTrajectory(const Task& task, uint64_t sequence, int actor) {
-  proto::Trajectory t;
-  t.set_task(task.name());
-  const int letters = task.num_forward_actions() - 1;
-  for (int i = 0; i < task.max_trajectory_length() - 1; ++i) {
-    t.add_actions(static_cast<int32_t>((sequence + i * (i + 1) / 2) % letters));
-  }
-  t.add_actions(task.stop_action());
-  t.set_energy(1.0);
-  t.set_actor_id(actor);
-  t.set_incarnation(1);
-  t.set_sequence(sequence);
-  return t;
-}
 
 ReplayServiceOptions Options(Durability mode, const std::string& dir, int64_t n) {
   ReplayServiceOptions o;
@@ -55,7 +41,7 @@ double Fill(ReplayServiceImpl& service, const Task& task, int64_t n, int threads
       proto::InsertRequest request;
       proto::InsertResponse response;
       for (int64_t s = w; s < n; s += threads) {
-        *request.add_trajectories() = BagTrajectory(task, s, w);
+        *request.add_trajectories() = ValidTrajectory(task, s, /*actor=*/w);
         if (request.trajectories_size() == 64 || s + threads >= n) {
           response.Clear();
           if (!service.InsertRequestTrajectories(request, absl::InfiniteFuture(),

@@ -1,4 +1,4 @@
-// Valid trajectories of the `bag` task for replay tests.
+// Valid trajectories of the `bag` task for replay tests and benchmarks.
 #ifndef LEDGFN_TESTS_REPLAY_TRAJECTORY_FIXTURES_H_
 #define LEDGFN_TESTS_REPLAY_TRAJECTORY_FIXTURES_H_
 
