@@ -39,7 +39,8 @@ absl::StatusOr<RunningServer> StartServer(
     const std::string& address, const std::vector<grpc::Service*>& services,
     const SecurityOptions& security = {});
 
-// Writes `port` followed by a newline to `path` atomically (temp + rename),
+// Writes `port` followed by a newline to `path` atomically
+// (common/file_util.h WriteFileAtomically),
 // so a reader never sees a partial number. No-op for an empty path.
 absl::Status WritePortFile(const std::string& path, int port);
 

@@ -29,20 +29,16 @@ absl::Status ReplaySegment(const std::string& path, const Task& task,
   while (reader->Next(&record)) {
     if (record.has_insert()) {
       const proto::Trajectory& t = record.insert();
-      if (absl::Status valid = ValidateTrajectory(task, t, options.validation);
-          !valid.ok()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            path, ": trajectory ", state.end_index, " is not valid for this task (",
-            valid.message(), "); was the replay restarted with different task flags?"));
+      if (absl::Status s = AppendRecovered(
+              t, task, options.validation, options.capacity,
+              [&] { return absl::StrCat(path, ": trajectory ", state.end_index); },
+              &state);
+          !s.ok()) {
+        return s;
       }
       dedupe.Add(t.actor_id(), t.incarnation(), t.sequence());
-      state.items.push_back(std::make_shared<const Trajectory>(DecodeTrajectory(t)));
       ++state.end_index;
       ++report.wal_inserts;
-      if (static_cast<int64_t>(state.items.size()) > options.capacity) {
-        state.items.pop_front();
-        ++state.first_index;
-      }
     } else if (record.has_sample()) {
       state.fresh_cursor = std::max(state.fresh_cursor, record.sample().fresh_cursor());
       state.limiter_samples =

@@ -352,63 +352,81 @@ absl::Status ReplayServiceImpl::Store(const proto::Trajectory& trajectory,
   }
 
   Trajectory decoded = DecodeTrajectory(trajectory);
+  auto attempt = [&]() -> absl::StatusOr<bool> {
+    absl::MutexLock lock(&mu_);
+    // Never acknowledge (not even as a duplicate) what a failed log may
+    // not hold.
+    if (wal_ != nullptr) {
+      if (absl::Status s = wal_->status(); !s.ok()) return s;
+    }
+    // 2. Deduplication, before any wait: resends are acked at once (with
+    // a log, once everything logged so far, the original included, is
+    // on disk).
+    if (dedupe_.Contains(actor, incarnation, sequence)) {
+      if (wal_ != nullptr) *wal_sequence = wal_->last_sequence();
+      absl::MutexLock counters_lock(&counters_mu_);
+      ++counters_.duplicates;
+      ack->set_duplicate(true);
+      return true;
+    }
+    if (shutting_down_.load()) return ShutdownError();
+    // 3. Admission. Under mu_ no other insert or eviction can
+    // happen, and samples only make inserts more legal, so the check holds
+    // until the insert is recorded below.
+    if (!limiter_->CanInsert(1)) return false;
+    const int64_t key = table_->Insert(std::move(decoded));
+    dedupe_.Add(actor, incarnation, sequence);
+    // Delete before insert: the limiter's size never exceeds the
+    // table's, even for an instant.
+    if (key >= table_->capacity()) limiter_->Delete(1);
+    limiter_->Insert(1);
+    if (wal_ != nullptr) {
+      proto::WalRecord record;
+      *record.mutable_insert() = trajectory;
+      *wal_sequence = wal_->Append(record);
+    }
+    absl::MutexLock counters_lock(&counters_mu_);
+    ++counters_.inserted;
+    return true;
+  };
+  return RetryOnLimiter(
+      attempt,
+      [&](absl::Duration slice) { return limiter_->AwaitCanInsert(1, slice); },
+      &Counters::inserts_waiting, deadline, cancelled, [] {
+        return absl::DeadlineExceededError(
+            "the rate limiter did not admit the insert before the deadline");
+      });
+}
+
+absl::Status ReplayServiceImpl::RetryOnLimiter(
+    absl::FunctionRef<absl::StatusOr<bool>()> attempt,
+    absl::FunctionRef<absl::Status(absl::Duration)> await_slice,
+    int64_t Counters::*waiting_field, absl::Time deadline,
+    absl::FunctionRef<bool()> cancelled,
+    absl::FunctionRef<absl::Status()> deadline_error) {
   bool waiting = false;
-  absl::Cleanup stop_waiting = [this, &waiting] {
-    if (waiting) AddWaiting(&Counters::inserts_waiting, -1);
+  absl::Cleanup stop_waiting = [this, &waiting, waiting_field] {
+    if (waiting) AddWaiting(waiting_field, -1);
   };
   while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      // Never acknowledge (not even as a duplicate) what a failed log may
-      // not hold.
-      if (wal_ != nullptr) {
-        if (absl::Status s = wal_->status(); !s.ok()) return s;
-      }
-      // 2. Deduplication, before any wait: resends are acked at once (with
-      // a log, once everything logged so far, the original included, is
-      // on disk).
-      if (dedupe_.Contains(actor, incarnation, sequence)) {
-        if (wal_ != nullptr) *wal_sequence = wal_->last_sequence();
-        absl::MutexLock counters_lock(&counters_mu_);
-        ++counters_.duplicates;
-        ack->set_duplicate(true);
-        return absl::OkStatus();
-      }
-      if (shutting_down_.load()) return ShutdownError();
-      // 3. Admission. Under mu_ no other insert or eviction can
-      // happen, and samples only make inserts more legal, so the check holds
-      // until the insert is recorded below.
-      if (limiter_->CanInsert(1)) {
-        const int64_t key = table_->Insert(std::move(decoded));
-        dedupe_.Add(actor, incarnation, sequence);
-        // Delete before insert: the limiter's size never exceeds the
-        // table's, even for an instant.
-        if (key >= table_->capacity()) limiter_->Delete(1);
-        limiter_->Insert(1);
-        if (wal_ != nullptr) {
-          proto::WalRecord record;
-          *record.mutable_insert() = trajectory;
-          *wal_sequence = wal_->Append(record);
-        }
-        absl::MutexLock counters_lock(&counters_mu_);
-        ++counters_.inserted;
-        return absl::OkStatus();
-      }
-    }
+    absl::StatusOr<bool> done = attempt();
+    if (!done.ok()) return done.status();
+    if (*done) return absl::OkStatus();
     if (!waiting) {
       waiting = true;
-      AddWaiting(&Counters::inserts_waiting, +1);
+      AddWaiting(waiting_field, +1);
     }
-    if (cancelled()) return absl::CancelledError("insert cancelled");
+    if (cancelled()) return absl::CancelledError("cancelled by the client");
     const absl::Time now = absl::Now();
-    if (now >= deadline) {
-      return absl::DeadlineExceededError(
-          "the rate limiter did not admit the insert before the deadline");
-    }
+    if (now >= deadline) return deadline_error();
     const absl::Status waited =
-        limiter_->AwaitCanInsert(1, std::min(options_.wait_slice, deadline - now));
+        await_slice(std::min(options_.wait_slice, deadline - now));
     if (absl::IsCancelled(waited)) return ShutdownError();
-    // OK or a slice's DEADLINE_EXCEEDED: re-check under the lock.
+    // A slice that ran into the deadline ends the call here: admitting
+    // after the deadline would act for a caller that has given up.
+    if (cancelled()) return absl::CancelledError("cancelled by the client");
+    if (!waited.ok() && absl::Now() >= deadline) return deadline_error();
+    // OK or a slice's DEADLINE_EXCEEDED: try again under the lock.
   }
 }
 
@@ -478,9 +496,23 @@ absl::StatusOr<proto::SampleResponse> ReplayServiceImpl::SampleFresh(
                      " is too large for this rate limiter: ", s.message()));
   }
 
-  bool waiting = false;
-  absl::Cleanup stop_waiting = [this, &waiting] {
-    if (waiting) AddWaiting(&Counters::samples_waiting, -1);
+  std::vector<Table::Item> items;
+  auto attempt = [&]() -> absl::StatusOr<bool> {
+    if (shutting_down_.load()) return ShutdownError();
+    // Grant and take under mu_, so that no insert can evict the granted
+    // fresh items in between (the limiter counted only stored items:
+    // inserts are recorded after the store).
+    absl::MutexLock lock(&mu_);
+    if (!limiter_->CanSample(count)) return false;
+    limiter_->Sample(count);
+    items = table_->TakeFresh(count);
+    if (wal_ != nullptr) {
+      proto::WalRecord record;
+      record.mutable_sample()->set_fresh_cursor(end_index() - table_->num_fresh());
+      record.mutable_sample()->set_limiter_samples(limiter_->Info().samples);
+      wal_->Append(record);
+    }
+    return true;
   };
   auto deadline_error = [&] {
     const RateLimiterInfo info = limiter_->Info();
@@ -490,42 +522,12 @@ absl::StatusOr<proto::SampleResponse> ReplayServiceImpl::SampleFresh(
         ", min_size_to_sample ", info.min_size_to_sample, ", diff ", info.diff,
         ", min_diff ", info.min_diff, ")"));
   };
-  std::vector<Table::Item> items;
-  while (true) {
-    if (shutting_down_.load()) return ShutdownError();
-    {
-      // Grant and take under mu_, so that no insert can evict the granted
-      // fresh items in between (the limiter counted only stored items:
-      // inserts are recorded after the store).
-      absl::MutexLock lock(&mu_);
-      if (limiter_->CanSample(count)) {
-        limiter_->Sample(count);
-        items = table_->TakeFresh(count);
-        if (wal_ != nullptr) {
-          proto::WalRecord record;
-          record.mutable_sample()->set_fresh_cursor(
-              end_index() - table_->num_fresh());
-          record.mutable_sample()->set_limiter_samples(limiter_->Info().samples);
-          wal_->Append(record);
-        }
-        break;
-      }
-    }
-    if (!waiting) {
-      waiting = true;
-      AddWaiting(&Counters::samples_waiting, +1);
-    }
-    if (cancelled()) return absl::CancelledError("sample cancelled");
-    const absl::Time now = absl::Now();
-    if (now >= deadline) return deadline_error();
-    const absl::Status waited = limiter_->AwaitCanSample(
-        count, std::min(options_.wait_slice, deadline - now));
-    if (absl::IsCancelled(waited)) return ShutdownError();
-    // A slice that ran into the deadline ends the call here: granting after
-    // the deadline would consume samples for a caller that has given up.
-    if (cancelled()) return absl::CancelledError("sample cancelled");
-    if (!waited.ok() && absl::Now() >= deadline) return deadline_error();
-    // OK or a slice's DEADLINE_EXCEEDED: re-check under the lock.
+  if (absl::Status s = RetryOnLimiter(
+          attempt,
+          [&](absl::Duration slice) { return limiter_->AwaitCanSample(count, slice); },
+          &Counters::samples_waiting, deadline, cancelled, deadline_error);
+      !s.ok()) {
+    return s;
   }
 
   proto::SampleResponse response;

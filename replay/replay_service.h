@@ -320,6 +320,19 @@ class ReplayServiceImpl final : public proto::Replay::Service {
   absl::Status Store(const proto::Trajectory& trajectory, absl::Time deadline,
                      absl::FunctionRef<bool()> cancelled, proto::Ack* ack,
                      int64_t* wal_sequence) ABSL_LOCKS_EXCLUDED(mu_);
+  // The wait shared by inserts and FRESH samples: calls `attempt` (one try
+  // under mu_: true when done, false when the limiter does not allow it
+  // yet, or an error to return) until it is done, waiting in between with
+  // `await_slice` for at most wait_slice at a time, counted in
+  // `waiting_field` meanwhile. Ends with CANCELLED once `cancelled()`,
+  // `deadline_error()` at `deadline` (a slice that ran into the deadline is
+  // not followed by another try), UNAVAILABLE after Shutdown().
+  absl::Status RetryOnLimiter(
+      absl::FunctionRef<absl::StatusOr<bool>()> attempt,
+      absl::FunctionRef<absl::Status(absl::Duration)> await_slice,
+      int64_t Counters::*waiting_field, absl::Time deadline,
+      absl::FunctionRef<bool()> cancelled,
+      absl::FunctionRef<absl::Status()> deadline_error);
   // Waits for the log up to `sequence` (OK at once without a log).
   absl::Status AwaitDurable(int64_t sequence, absl::Time deadline);
   // Global insertion index of the next insert (proto/replay_storage.proto).

@@ -92,6 +92,23 @@ absl::StatusOr<std::string> WriteSnapshot(const std::string& dir,
   return name;
 }
 
+absl::Status AppendRecovered(const proto::Trajectory& t, const Task& task,
+                             const ValidationLimits& limits, int64_t capacity,
+                             absl::FunctionRef<std::string()> where,
+                             ReplayState* state) {
+  if (absl::Status valid = ValidateTrajectory(task, t, limits); !valid.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        where(), " is not valid for this task (", valid.message(),
+        "); was the replay restarted with different task flags?"));
+  }
+  state->items.push_back(std::make_shared<const Trajectory>(DecodeTrajectory(t)));
+  if (static_cast<int64_t>(state->items.size()) > capacity) {
+    state->items.pop_front();
+    ++state->first_index;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ReplayState> ReadSnapshot(const std::string& path,
                                          const Task& task,
                                          const ValidationLimits& limits,
@@ -110,32 +127,28 @@ absl::StatusOr<ReplayState> ReadSnapshot(const std::string& path,
         task.name(), "'"));
   }
   state.first_index = record.header().first_index();
+  const int64_t header_first = state.first_index;
   state.end_index = record.header().end_index();
   state.fresh_cursor = record.header().sample().fresh_cursor();
   state.limiter_samples = record.header().sample().limiter_samples();
   int64_t items = 0;
   while (reader->Next(&record)) {
     if (record.has_item()) {
-      if (absl::Status valid = ValidateTrajectory(task, record.item(), limits);
-          !valid.ok()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            path, ": item ", items, " is not valid for this task (", valid.message(),
-            "); was the replay restarted with different task flags?"));
+      if (absl::Status s = AppendRecovered(record.item(), task, limits, capacity,
+                                           [&] { return absl::StrCat(path, ": item ", items); },
+                                           &state);
+          !s.ok()) {
+        return s;
       }
-      state.items.push_back(
-          std::make_shared<const Trajectory>(DecodeTrajectory(record.item())));
-      ++items;
-      if (static_cast<int64_t>(state.items.size()) > capacity) state.items.pop_front();
-    } else if (record.has_dedupe()) {
+      ++items;    } else if (record.has_dedupe()) {
       state.dedupe.push_back(FromProto(record.dedupe()));
     } else if (record.has_footer()) {
       const auto& footer = record.footer();
       if (footer.num_items() != items ||
           footer.num_dedupe_streams() != static_cast<int64_t>(state.dedupe.size()) ||
-          state.end_index - state.first_index != items) {
+          state.end_index - header_first != items) {
         return absl::DataLossError(absl::StrCat(path, ": counts do not match its footer"));
       }
-      state.first_index = state.end_index - static_cast<int64_t>(state.items.size());
       return state;
     }
   }

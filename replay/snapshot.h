@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/task.h"
@@ -47,6 +48,16 @@ struct ReplayState {
 // and returns the file's name.
 absl::StatusOr<std::string> WriteSnapshot(const std::string& dir,
                                           const ReplayState& state);
+
+// Recovery's step for every stored trajectory read back (snapshots and
+// write-ahead log): validates `t` against `task` (FAILED_PRECONDITION
+// naming where() otherwise: the replay was restarted with other task
+// flags), then appends it to state->items, dropping the oldest beyond
+// `capacity` (first_index follows; end_index is the caller's).
+absl::Status AppendRecovered(const proto::Trajectory& t, const Task& task,
+                             const ValidationLimits& limits, int64_t capacity,
+                             absl::FunctionRef<std::string()> where,
+                             ReplayState* state);
 
 // Reads a snapshot file. Every trajectory is validated against `task` (a
 // replay restarted with different task flags must not serve trajectories
