@@ -1,6 +1,5 @@
 #include "launcher/replay_metrics.h"
 
-#include "absl/time/clock.h"
 #include "launcher/metrics_endpoint.h"
 
 namespace ledgfn {
@@ -41,8 +40,8 @@ ReplayMetrics::ReplayMetrics(prometheus::Registry& r)
       snapshots_(AddCounter(r, "ledgfn_replay_snapshots_total", "Snapshots written.", {})),
       snapshot_failures_(AddCounter(r, "ledgfn_replay_snapshot_failures_total",
                                     "Snapshots that failed (see the log).", {})),
-      snapshot_age_(AddGauge(r, "ledgfn_replay_snapshot_age_seconds",
-                             "Seconds since the last snapshot (-1: none yet).", {})) {
+      last_snapshot_(AddGauge(r, "ledgfn_replay_last_snapshot_timestamp_seconds",
+                              "Unix time of the last snapshot (0: none yet).", {})) {
   for (int c = 0; c < kNumRejectCategories; ++c) {
     rejected_[c] = &AddCounter(r, "ledgfn_replay_rejected_total",
                             "Invalid trajectories, by reason.",
@@ -74,9 +73,9 @@ void ReplayMetrics::Refresh(const ReplayServiceInfo& info) {
   AdvanceCounter(wal_bytes_, info.wal.bytes);
   AdvanceCounter(snapshots_, info.snapshots);
   AdvanceCounter(snapshot_failures_, info.snapshot_failures);
-  snapshot_age_.Set(info.last_snapshot == absl::InfinitePast()
-                        ? -1.0
-                        : absl::ToDoubleSeconds(absl::Now() - info.last_snapshot));
+  last_snapshot_.Set(info.last_snapshot == absl::InfinitePast()
+                         ? 0.0
+                         : absl::ToUnixMillis(info.last_snapshot) / 1000.0);
 }
 
 }  // namespace ledgfn

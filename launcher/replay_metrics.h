@@ -39,7 +39,7 @@ class ReplayMetrics {
   prometheus::Counter& wal_bytes_;
   prometheus::Counter& snapshots_;
   prometheus::Counter& snapshot_failures_;
-  prometheus::Gauge& snapshot_age_;
+  prometheus::Gauge& last_snapshot_;
 };
 
 }  // namespace ledgfn
