@@ -28,7 +28,8 @@ class RecordingReporter : public benchmark::ConsoleReporter {
       if (aggregate && run.aggregate_name != "median") continue;
       BenchRun& out = (*runs_)[run.run_name.str()];
       if (!aggregate && out.seconds_per_iteration > 0) continue;
-      out.seconds_per_iteration = run.GetAdjustedRealTime() *
+      // Adjusted times are in the run's unit; the multiplier is units per second.
+      out.seconds_per_iteration = run.GetAdjustedRealTime() /
                                   benchmark::GetTimeUnitMultiplier(run.time_unit);
       for (const auto& [name, counter] : run.counters) {
         out.counters[name] = counter.value;

@@ -88,7 +88,7 @@ int TrainMain() {
   auto options = OptionsFromFlags(**task);
   if (!options.ok()) Fail(options.status());
 
-  if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(s);
+  if (absl::Status s = ApplyThreadsFlag("ledgfn"); !s.ok()) Fail(s);
 
   const std::string dir = absl::GetFlag(FLAGS_output_dir);
   if (absl::Status s = MakeDirs(dir); !s.ok()) {

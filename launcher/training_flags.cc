@@ -3,11 +3,13 @@
 // network shape and the objective's needs).
 #include "launcher/training_flags.h"
 
+#include <cstdio>
 #include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/model/compute_setup.h"
 #include "learner/objective.h"
 
 ABSL_FLAG(std::string, objective, "led-subtb",
@@ -51,9 +53,10 @@ ABSL_FLAG(std::optional<int>, layers, std::nullopt,
           "Hidden layers of the policy and r_phi. Default: the task's.");
 ABSL_FLAG(uint64_t, seed, 0, "Random seed.");
 ABSL_FLAG(int, threads, 1,
-          "Torch intra-op threads for the learner. The default networks are "
-          "small enough that more threads cost more in synchronisation than "
-          "they gain; raise it for wide networks (--hidden >= 512).");
+          "Compute threads (LibTorch and OpenBLAS) of this process. The default "
+          "networks are small enough that more threads cost more in "
+          "synchronisation than they gain; raise it for wide networks "
+          "(--hidden >= 512).");
 ABSL_FLAG(std::string, device, "cpu", "Learner device: cpu, cuda or auto.");
 
 namespace ledgfn {
@@ -109,10 +112,13 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   return o;
 }
 
-absl::Status ApplyThreadsFlag() {
+absl::Status ApplyThreadsFlag(absl::string_view program) {
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
-  torch::set_num_threads(threads);
+  const std::string note = ConfigureCompute(threads);
+  if (!note.empty()) {
+    std::fprintf(stderr, "%s: %s\n", std::string(program).c_str(), note.c_str());
+  }
   return absl::OkStatus();
 }
 
