@@ -19,6 +19,7 @@
 //
 //   build/bench/grpc_insert_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -69,6 +70,21 @@ std::vector<std::vector<Trajectory>> WriterBatches(int32_t actor, int64_t n) {
   return batches;
 }
 
+// This process's CPU seconds (all threads, user + system) and context
+// switches so far: with client and server in one process, their cost per
+// trajectory says what bounds the rate on a machine with few cores.
+struct Usage {
+  double cpu_seconds = 0;
+  double context_switches = 0;
+};
+Usage ProcessUsage() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec * 1e-6; };
+  return {seconds(u.ru_utime) + seconds(u.ru_stime),
+          static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
+}
+
 // Args: writer threads, wal (1: durability=wal, 0: none).
 void BM_GrpcInsert(benchmark::State& state) {
   const int writers = static_cast<int>(state.range(0));
@@ -106,6 +122,7 @@ void BM_GrpcInsert(benchmark::State& state) {
     }
 
     std::vector<absl::Status> results(writers);
+    const Usage usage_before = ProcessUsage();
     const absl::Time start = absl::Now();
     std::vector<std::thread> threads;
     for (int w = 0; w < writers; ++w) {
@@ -121,6 +138,7 @@ void BM_GrpcInsert(benchmark::State& state) {
     }
     for (std::thread& t : threads) t.join();
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    const Usage usage_after = ProcessUsage();
     state.SetIterationTime(seconds);
 
     const int64_t inserted = (*service)->Info().inserted;
@@ -133,7 +151,12 @@ void BM_GrpcInsert(benchmark::State& state) {
     if (inserted != per_writer * writers) {
       return state.SkipWithError("not every trajectory was stored");
     }
-    state.counters["trajectories_per_s"] = static_cast<double>(inserted) / seconds;
+    const double n = static_cast<double>(inserted);
+    state.counters["trajectories_per_s"] = n / seconds;
+    state.counters["cpu_us_per_traj"] =
+        (usage_after.cpu_seconds - usage_before.cpu_seconds) * 1e6 / n;
+    state.counters["ctx_switches_per_traj"] =
+        (usage_after.context_switches - usage_before.context_switches) / n;
   }
   std::filesystem::remove_all(dir);
 }
