@@ -47,18 +47,14 @@ namespace {
 constexpr int64_t kTrajectories = 400000;  // per setting, all writers
 constexpr int kActorBatch = 32;            // bag's batch_size
 
-const Task& Bag() {
-  static const Task* task = BagTask().release();
-  return *task;
-}
-
 // One writer's trajectories in Write() batches, numbered 0, 1, 2, ... as an
 // actor incarnation numbers them.
 std::vector<std::vector<Trajectory>> WriterBatches(int32_t actor, int64_t n) {
   // A few different objects, so the server does not see a single one.
   std::vector<Trajectory> objects;
   for (int v = 0; v < 7; ++v) {
-    objects.push_back(DecodeTrajectory(ValidTrajectory(Bag(), v, actor)));
+    objects.push_back(
+        DecodeTrajectory(ValidTrajectory(SharedBagTask(), v, actor)));
   }
   std::vector<std::vector<Trajectory>> batches;
   for (int64_t s = 0; s < n; ++s) {
@@ -80,7 +76,9 @@ struct Usage {
 Usage ProcessUsage() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec * 1e-6; };
+  const auto seconds = [](const timeval& t) {
+    return t.tv_sec + t.tv_usec * 1e-6;
+  };
   return {seconds(u.ru_utime) + seconds(u.ru_stime),
           static_cast<double>(u.ru_nvcsw + u.ru_nivcsw)};
 }
@@ -103,7 +101,7 @@ void BM_GrpcInsert(benchmark::State& state) {
       std::filesystem::remove_all(dir);
       options.data_dir = dir;
     }
-    auto service = ReplayServiceImpl::Create(Bag(), options);
+    auto service = ReplayServiceImpl::Create(SharedBagTask(), options);
     if (!service.ok()) return state.SkipWithError("service Create failed");
     auto server = StartServer("127.0.0.1:0", {service->get()});
     if (!server.ok()) return state.SkipWithError("StartServer failed");
@@ -115,7 +113,7 @@ void BM_GrpcInsert(benchmark::State& state) {
       work.push_back(WriterBatches(w, per_writer));
       ReplayWriterOptions o;  // ledgfn_actor's flag defaults
       o.address = "127.0.0.1:" + std::to_string(server->port);
-      o.task = Bag().name();
+      o.task = SharedBagTask().name();
       o.max_in_flight = 64;
       o.max_queue = 128;
       clients.push_back(std::make_unique<ReplayWriter>(o));

@@ -36,18 +36,13 @@ constexpr int kSampleBatch = 256;  // items per selector call
 constexpr int64_t kMemoryTrajectories = 1000000;
 constexpr int kInsertBatch = 64;  // ReplayWriterOptions::max_batch
 
-const Task& Bag() {
-  static const Task* task = BagTask().release();
-  return *task;
-}
-
 // kTableCapacity distinct decoded bag trajectories, built once.
 const std::vector<Trajectory>& Pool() {
   static const auto* pool = [] {
     auto* p = new std::vector<Trajectory>();
     p->reserve(kTableCapacity);
     for (int64_t s = 0; s < kTableCapacity; ++s) {
-      p->push_back(DecodeTrajectory(ValidTrajectory(Bag(), s)));
+      p->push_back(DecodeTrajectory(ValidTrajectory(SharedBagTask(), s)));
     }
     return p;
   }();
@@ -134,10 +129,10 @@ BENCHMARK(BM_TakeFresh)->UseRealTime();
 // E(s_0)..E(s_{T'}) of `t`'s non-stop transitions, as the FL objectives'
 // actors send them (replay/validation.h, check 6).
 void AddPartialEnergies(proto::Trajectory* t) {
-  const std::vector<State> states = *Bag().Replay(
+  const std::vector<State> states = *SharedBagTask().Replay(
       absl::MakeConstSpan(t->actions().data(), t->actions().size()));
   for (const State& state : states) {
-    t->add_partial_energies(Bag().PartialEnergy(state));
+    t->add_partial_energies(SharedBagTask().PartialEnergy(state));
   }
 }
 
@@ -157,7 +152,7 @@ void BM_ServiceMemory(benchmark::State& state) {
     // service would reuse those resident pages and look smaller.
     malloc_trim(0);
     const int64_t before = CurrentRssBytes();
-    auto service = ReplayServiceImpl::Create(Bag(), options);
+    auto service = ReplayServiceImpl::Create(SharedBagTask(), options);
     if (!service.ok()) {
       state.SkipWithError("ReplayServiceImpl::Create failed");
       return;
@@ -168,7 +163,7 @@ void BM_ServiceMemory(benchmark::State& state) {
     proto::InsertResponse response;
     for (int64_t s = 0; s < kMemoryTrajectories; ++s) {
       proto::Trajectory* t = request.add_trajectories();
-      *t = ValidTrajectory(Bag(), s / kActors,
+      *t = ValidTrajectory(SharedBagTask(), s / kActors,
                            /*actor=*/static_cast<int32_t>(s % kActors));
       if (partial_energies) AddPartialEnergies(t);
       if (request.trajectories_size() < kInsertBatch &&
