@@ -22,6 +22,13 @@ inline std::unique_ptr<Task> BagTask() {
   return *std::move(task);
 }
 
+// One bag task for the whole process, never destroyed (for benchmarks,
+// whose registered functions cannot own one).
+inline const Task& SharedBagTask() {
+  static const Task* const task = BagTask().release();
+  return *task;
+}
+
 // A valid bag trajectory: 13 letters (varying with `sequence`), then stop.
 inline proto::Trajectory ValidTrajectory(const Task& task, uint64_t sequence,
                                          int32_t actor = 1,
