@@ -100,8 +100,11 @@ double SecondsPerIteration(const BenchRuns& runs, const std::string& name) {
 
 void PrintSummary(absl::string_view metric, double value,
                   absl::string_view unit, absl::string_view target, bool met) {
-  const char* verdict =
-      target.empty() ? "-" : (std::isfinite(value) && met ? "met" : "MISSED");
+  // NaN: the run was filtered out or failed, so there is nothing to judge.
+  const char* verdict = target.empty()          ? "-"
+                        : !std::isfinite(value) ? "not-run"
+                        : met                   ? "met"
+                                                : "MISSED";
   std::printf("SUMMARY\t%s\t%s\t%s\t%s\t%s\n", std::string(metric).c_str(),
               FormatValue(value).c_str(), std::string(unit).c_str(),
               target.empty() ? "-" : std::string(target).c_str(), verdict);

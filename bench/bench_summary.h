@@ -8,7 +8,8 @@
 //
 //   SUMMARY<TAB>metric<TAB>value<TAB>unit<TAB>target<TAB>verdict
 //
-// where verdict is "met", "MISSED" or "-" (no target). scripts/bench.sh
+// where verdict is "met", "MISSED", "-" (no target) or "not-run" (the value
+// is NaN: its benchmark was filtered out or failed). scripts/bench.sh
 // collects these lines from every benchmark into one table. Ratios, not
 // absolute times, are what stays comparable on a shared, noisy machine.
 #ifndef LEDGFN_BENCH_BENCH_SUMMARY_H_
