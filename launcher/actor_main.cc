@@ -64,7 +64,7 @@ int ActorMain(ShutdownSignal& signal) {
   auto options = TrainingOptionsFromFlags(**task);
   if (!options.ok()) Fail(kProgram, options.status());
   if (absl::Status s = options->Validate(); !s.ok()) Fail(kProgram, s);
-  if (absl::Status s = ApplyThreadsFlag(kProgram); !s.ok()) Fail(kProgram, s);
+  if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(kProgram, s);
   const int oracle_threads = absl::GetFlag(FLAGS_oracle_threads);
   const int latency_ms = absl::GetFlag(FLAGS_oracle_latency_ms);
   if (oracle_threads < 1) Fail(kProgram, absl::InvalidArgumentError("--oracle_threads must be >= 1"));

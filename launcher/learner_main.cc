@@ -182,7 +182,7 @@ int LearnerMain(ShutdownSignal& signal) {
   auto auth = std::make_shared<TokenChecker>(security->token);
   if (options->window == 0) options->window = 300LL * options->batch_size;
   if (absl::Status s = options->Validate(); !s.ok()) Fail(kProgram, s);
-  if (absl::Status s = ApplyThreadsFlag(kProgram); !s.ok()) Fail(kProgram, s);
+  if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(kProgram, s);
   const int publish_every = absl::GetFlag(FLAGS_publish_every);
   const int64_t rounds = absl::GetFlag(FLAGS_rounds);
   const int64_t eval_every = absl::GetFlag(FLAGS_eval_every);

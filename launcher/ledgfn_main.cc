@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "common/task.h"
 #include "common/file_util.h"
+#include "common/model/compute_setup.h"
 #include "launcher/cli.h"
 #include "launcher/embedded_trainer.h"
 #include "launcher/progress_bar.h"
@@ -88,7 +89,7 @@ int TrainMain() {
   auto options = OptionsFromFlags(**task);
   if (!options.ok()) Fail(options.status());
 
-  if (absl::Status s = ApplyThreadsFlag("ledgfn"); !s.ok()) Fail(s);
+  if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(s);
 
   const std::string dir = absl::GetFlag(FLAGS_output_dir);
   if (absl::Status s = MakeDirs(dir); !s.ok()) {
@@ -102,14 +103,16 @@ int TrainMain() {
   }
   csv << EvalCsvHeader() << "\n";
 
+  const std::string core = BlasCoreName();
+  const std::string blas = core.empty() ? "not OpenBLAS" : "OpenBLAS " + core;
   std::fprintf(stderr,
                "ledgfn train: task %s, objective %s, batch %d+%d, %d actor "
-               "thread(s), %d rounds -> %s\n",
+               "thread(s), %d rounds, BLAS %s -> %s\n",
                (*task)->name().c_str(),
                ObjectiveName(options->trainer.objective).c_str(),
                options->batch_size, options->replay_batch_size,
                options->actors, static_cast<int>(options->rounds),
-               dir.c_str());
+               blas.c_str(), dir.c_str());
   ProgressBar bar(options->rounds);
   EmbeddedCallbacks callbacks;
   callbacks.on_round = [&](const EvalRow& r) { bar.OnRound(r); };

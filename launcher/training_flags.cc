@@ -3,7 +3,6 @@
 // network shape and the objective's needs).
 #include "launcher/training_flags.h"
 
-#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -112,13 +111,10 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   return o;
 }
 
-absl::Status ApplyThreadsFlag(absl::string_view program) {
+absl::Status ApplyThreadsFlag() {
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
-  const std::string note = ConfigureCompute(threads);
-  if (!note.empty()) {
-    std::fprintf(stderr, "%s: %s\n", std::string(program).c_str(), note.c_str());
-  }
+  ConfigureCompute(threads);
   return absl::OkStatus();
 }
 

@@ -5,7 +5,6 @@
 #define LEDGFN_LAUNCHER_TRAINING_FLAGS_H_
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "common/task.h"
 #include "launcher/embedded_trainer.h"
 
@@ -17,9 +16,8 @@ namespace ledgfn {
 absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task);
 
 // Applies --threads to LibTorch and OpenBLAS and picks OpenBLAS's kernels
-// (common/model/compute_setup.h); a kernel re-selection is logged on stderr
-// as "<program>: <note>".
-absl::Status ApplyThreadsFlag(absl::string_view program);
+// (common/model/compute_setup.h).
+absl::Status ApplyThreadsFlag();
 
 }  // namespace ledgfn
 

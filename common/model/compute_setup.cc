@@ -6,7 +6,6 @@
 
 #include <cstdlib>
 
-#include "absl/strings/str_cat.h"
 
 namespace ledgfn {
 namespace {
@@ -32,20 +31,17 @@ const char* BestCoreForCpu() {
   return nullptr;
 }
 
-std::string ReselectKernelsIfGeneric() {
-  const std::string detected = BlasCoreName();
-  if (strcasecmp(detected.c_str(), "Prescott") != 0) return "";
-  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return "";  // the user's choice
+void ReselectKernelsIfGeneric() {
+  if (strcasecmp(BlasCoreName().c_str(), "Prescott") != 0) return;
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;  // the user's choice
   const char* best = BestCoreForCpu();
   auto quit = OpenBlasFunction<void (*)()>("gotoblas_dynamic_quit");
   auto init = OpenBlasFunction<void (*)()>("gotoblas_dynamic_init");
-  if (best == nullptr || quit == nullptr || init == nullptr) return "";
+  if (best == nullptr || quit == nullptr || init == nullptr) return;
+  // gotoblas_dynamic_init reads the override, as it did at load time.
   setenv("OPENBLAS_CORETYPE", best, /*overwrite=*/0);
   quit();
   init();
-  return absl::StrCat("OpenBLAS did not recognise this CPU and chose its generic ",
-                      detected, " kernels; using its ", BlasCoreName(),
-                      " kernels instead (set OPENBLAS_CORETYPE to choose)");
 }
 
 }  // namespace
@@ -55,13 +51,12 @@ std::string BlasCoreName() {
   return corename == nullptr ? "" : std::string(corename());
 }
 
-std::string ConfigureCompute(int threads) {
-  std::string note = ReselectKernelsIfGeneric();
+void ConfigureCompute(int threads) {
+  ReselectKernelsIfGeneric();
   torch::set_num_threads(threads);
   if (auto set = OpenBlasFunction<void (*)(int)>("openblas_set_num_threads")) {
     set(threads);
   }
-  return note;
 }
 
 }  // namespace ledgfn

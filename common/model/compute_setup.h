@@ -27,9 +27,8 @@ namespace ledgfn {
 
 // Sets the threads of LibTorch and OpenBLAS to `threads` (>= 1; the caller
 // validates) and re-selects OpenBLAS's kernels if it fell back to generic
-// ones. Returns a one-line note for the log when it changed the kernels,
-// else "".
-std::string ConfigureCompute(int threads);
+// ones (silently: BlasCoreName() tells which run).
+void ConfigureCompute(int threads);
 
 // The OpenBLAS core whose kernels run, e.g. "SkylakeX"; "" when the process
 // does not use OpenBLAS.
