@@ -20,7 +20,7 @@ Sections (all by default; about 6 minutes in total on 2 cores):
   embedded      `ledgfn train` at the paper's reference settings (batch 32 + 32,
                 2x16 MLPs, N_phi 8, SubTB lambda 0.99, led-subtb): rounds/s (target
                 >= 50), trajectories/s, speed-up over the PyTorch reference's
-                0.5 rounds/s, wall time to 100 and 400 modes; rounds/s at 2x256.
+                0.5 rounds/s, rounds and time to 100 and 500 modes; rounds/s at 2x256.
   distributed   replay + learner + --actors actors, no oracle latency: trajectories/s,
                 learner rounds/s, where the learner's time goes, time to k modes.
   sweep         1, 2, 4, 8 actor processes, 20 ms oracle per object, 2x16 network:
@@ -36,10 +36,12 @@ every second from /proc/PID/status).
 Options:
   --sections=a,b,...   run only these sections (embedded, distributed, sweep,
                        objectives, soak)
-  --seconds=N          measurement window of each distributed run (default 15),
-                       after a warm-up of --warmup seconds (default 4)
+  --seconds=N          measurement window of each distributed run (default 12),
+                       after a warm-up of --warmup seconds (default 3)
   --warmup=N           seconds between the learner's first step and the window
-  --rounds=N           rounds of the embedded rate runs (default 1500; 2x256: N/5)
+  --rounds=N           rounds of the embedded rate run (default 1000; 2x256: N/10)
+  --mode_rounds=N      rounds of the embedded modes run (default 2100: 500 modes
+                       are first reached near round 2000 with seed 0)
   --actors=N           actors of the `distributed` section (default 2)
   --soak=S             add a soak run of S seconds (e.g. --soak=600)
   --keep               keep the work directory (logs, metrics.csv, scrapes)
@@ -52,9 +54,10 @@ EOF
 }
 
 SECTIONS="embedded,distributed,sweep,objectives"
-WINDOW=15
-WARMUP=4
-ROUNDS=1500
+WINDOW=12
+WARMUP=3
+ROUNDS=1000
+MODE_ROUNDS=2100
 ACTORS=2
 SOAK=0
 KEEP=0
@@ -65,18 +68,20 @@ for arg in "$@"; do
     --seconds=*) WINDOW=${arg#*=} ;;
     --warmup=*) WARMUP=${arg#*=} ;;
     --rounds=*) ROUNDS=${arg#*=} ;;
+    --mode_rounds=*) MODE_ROUNDS=${arg#*=} ;;
     --actors=*) ACTORS=${arg#*=} ;;
     --soak=*) SOAK=${arg#*=} ;;
     --keep) KEEP=1 ;;
     *) echo "e2e.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
-for v in WINDOW WARMUP ROUNDS ACTORS SOAK; do
+for v in WINDOW WARMUP ROUNDS MODE_ROUNDS ACTORS SOAK; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "e2e.sh: --${v,,} must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 [ "$WINDOW" -ge 2 ] || { echo "e2e.sh: --seconds must be >= 2" >&2; exit 2; }
 [ "$ACTORS" -ge 1 ] || { echo "e2e.sh: --actors must be >= 1" >&2; exit 2; }
-[ "$ROUNDS" -ge 50 ] || { echo "e2e.sh: --rounds must be >= 50" >&2; exit 2; }
+[ "$ROUNDS" -ge 10 ] || { echo "e2e.sh: --rounds must be >= 10" >&2; exit 2; }
+[ "$MODE_ROUNDS" -ge 100 ] || { echo "e2e.sh: --mode_rounds must be >= 100" >&2; exit 2; }
 [ "$SOAK" -eq 0 ] || SECTIONS="$SECTIONS,soak"
 for s in ${SECTIONS//,/ }; do
   case "$s" in embedded|distributed|sweep|objectives|soak) ;;
@@ -174,15 +179,10 @@ if want embedded; then
       --output_dir="$work/emb16" >/dev/null 2>"$work/emb16.log" || die "ledgfn train failed: $(tail -3 "$work/emb16.log")"
   r16=$(last_col "$work/emb16/metrics.csv" rounds_per_second)
   t16=$(last_col "$work/emb16/metrics.csv" trajectories_per_second)
-  MODE_ROUNDS=$((ROUNDS * 2))
-  log "embedded: ledgfn train, led-subtb 2x16, $MODE_ROUNDS rounds evaluated every 50 (modes)"
-  run_fg $B/ledgfn train $REF_NET --rounds="$MODE_ROUNDS" --eval_every=50 --plot_script= \
+  log "embedded: ledgfn train, led-subtb 2x16, $MODE_ROUNDS rounds evaluated every 100 (modes)"
+  run_fg $B/ledgfn train $REF_NET --rounds="$MODE_ROUNDS" --eval_every=100 --plot_script= \
       --output_dir="$work/embmodes" >/dev/null 2>"$work/embmodes.log" || die "ledgfn train failed: $(tail -3 "$work/embmodes.log")"
-  m100=$(seconds_to_modes "$work/embmodes/metrics.csv" 100)
-  m400=$(seconds_to_modes "$work/embmodes/metrics.csv" 400)
-  mlast=$(last_col "$work/embmodes/metrics.csv" modes)
-  slast=$(last_col "$work/embmodes/metrics.csv" seconds)
-  R256=$((ROUNDS / 5))
+  R256=$((ROUNDS / 10))
   log "embedded: ledgfn train, led-subtb 2x256, $R256 rounds (rate)"
   run_fg $B/ledgfn train ${REF_NET/--hidden=16/--hidden=256} --rounds="$R256" --eval_every="$R256" --plot_script= \
       --output_dir="$work/emb256" >/dev/null 2>"$work/emb256.log" || die "ledgfn train failed: $(tail -3 "$work/emb256.log")"
@@ -190,20 +190,33 @@ if want embedded; then
   t256=$(last_col "$work/emb256/metrics.csv" trajectories_per_second)
 
   echo
-  echo "## Embedded (\`ledgfn train\`, bag, led-subtb, batch 32 + 32, N_phi 8, lambda 0.99)"
+  echo "## Embedded (\`ledgfn train\`, bag, led-subtb, batch 32 + 32, N_phi 8, lambda 0.99, seed 0)"
   echo
   echo "| network | rounds | rounds/s | trajectories/s | speed-up vs 0.5 rounds/s |"
   echo "|---|---|---|---|---|"
   echo "| 2x16 | $ROUNDS | $r16 | $t16 | $(calc "$r16 / 0.5" 0)x |"
   echo "| 2x256 | $R256 | $r256 | $t256 | $(calc "$r256 / 0.5" 0)x |"
   echo
-  echo "Modes (2x16, evaluated every 50 rounds, wall time includes the evaluations):"
-  echo "100 modes after ${m100} s, 400 modes after ${m400} s; ${mlast} modes after ${slast} s ($MODE_ROUNDS rounds)."
+  echo "Time to k modes (2x16; the run is deterministic for its seed, so the round is exact to the"
+  echo "evaluation interval of 100; wall time measured includes one exact evaluation per 100 rounds,"
+  echo "training time is that round / the rounds/s above):"
+  echo
+  echo "| modes | first reached at round | wall time measured (s) | training time (s) |"
+  echo "|---|---|---|---|"
   summary embedded_led_subtb_2x16_rounds_per_s "$r16" rounds/s ">= 50" "$(ge "$r16" 50)"
   summary embedded_led_subtb_2x16_trajectories_per_s "$t16" trajectories/s
   summary embedded_speedup_vs_pytorch_reference "$(calc "$r16 / 0.5" 1)" x
-  summary embedded_seconds_to_100_modes "$m100" s
-  summary embedded_seconds_to_400_modes "$m400" s
+  for k in 100 500; do
+    read -r kr ks < <(awk -F, -v k="$k" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+      $col["modes"] >= k { print $col["round"], $col["seconds"]; found = 1; exit }
+      END { if (!found) print "nan nan" }' "$work/embmodes/metrics.csv")
+    kt=nan; [ "$kr" = nan ] || kt=$(calc "$kr / $r16" 1)
+    echo "| $k | $kr | $ks | $kt |"
+    summary "embedded_rounds_to_${k}_modes" "$kr" rounds
+    summary "embedded_training_seconds_to_${k}_modes" "$kt" s
+  done
+  echo
+  echo "$(last_col "$work/embmodes/metrics.csv" modes) modes after $MODE_ROUNDS rounds."
   summary embedded_led_subtb_2x256_rounds_per_s "$r256" rounds/s
   summary embedded_led_subtb_2x256_trajectories_per_s "$t256" trajectories/s
 fi
