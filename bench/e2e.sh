@@ -39,7 +39,8 @@ Options:
   --seconds=N          measurement window of each distributed run (default 12),
                        after a warm-up of --warmup seconds (default 3)
   --warmup=N           seconds between the learner's first step and the window
-  --rounds=N           rounds of the embedded rate run (default 1000; 2x256: N/10)
+  --rounds=N           rounds of each of the 3 embedded rate runs (default 400;
+                       2x256: N/10)
   --mode_rounds=N      rounds of the embedded modes run (default 2100: 500 modes
                        are first reached near round 2000 with seed 0)
   --actors=N           actors of the `distributed` section (default 2)
@@ -56,7 +57,7 @@ EOF
 SECTIONS="embedded,distributed,sweep,objectives"
 WINDOW=12
 WARMUP=3
-ROUNDS=1000
+ROUNDS=400
 MODE_ROUNDS=2100
 ACTORS=2
 SOAK=0
@@ -174,28 +175,41 @@ seconds_to_modes() {
 last_col() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) n = i; next } { v = $n } END { print v }' "$1"; }
 
 if want embedded; then
-  log "embedded: ledgfn train, led-subtb 2x16, $ROUNDS rounds (rate)"
-  run_fg $B/ledgfn train $REF_NET --rounds="$ROUNDS" --eval_every="$ROUNDS" --plot_script= \
-      --output_dir="$work/emb16" >/dev/null 2>"$work/emb16.log" || die "ledgfn train failed: $(tail -3 "$work/emb16.log")"
-  r16=$(last_col "$work/emb16/metrics.csv" rounds_per_second)
-  t16=$(last_col "$work/emb16/metrics.csv" trajectories_per_second)
+  # rate_runs NAME ROUNDS FLAGS...: three runs of ROUNDS rounds each (the
+  # machine is shared: one busy interval must not decide the figure); sets
+  # RATE_MED, RATE_MIN, RATE_MAX (rounds/s) and TRAJ_MED (trajectories/s).
+  rate_runs() {
+    local name=$1 rounds=$2 i rates=() trajs=()
+    shift 2
+    for i in 1 2 3; do
+      run_fg $B/ledgfn train "$@" --rounds="$rounds" --eval_every="$rounds" --plot_script= \
+          --output_dir="$work/$name.$i" >/dev/null 2>"$work/$name.$i.log" ||
+        die "ledgfn train failed: $(tail -3 "$work/$name.$i.log")"
+      rates+=("$(last_col "$work/$name.$i/metrics.csv" rounds_per_second)")
+      trajs+=("$(last_col "$work/$name.$i/metrics.csv" trajectories_per_second)")
+    done
+    read -r RATE_MIN RATE_MED RATE_MAX < <(printf '%s\n' "${rates[@]}" | sort -g | paste -sd' ')
+    TRAJ_MED=$(printf '%s\n' "${trajs[@]}" | sort -g | sed -n 2p)
+  }
+  log "embedded: ledgfn train, led-subtb 2x16, 3 x $ROUNDS rounds (rate)"
+  rate_runs emb16 "$ROUNDS" $REF_NET
+  r16=$RATE_MED; t16=$TRAJ_MED; r16_range="$RATE_MIN-$RATE_MAX"
   log "embedded: ledgfn train, led-subtb 2x16, $MODE_ROUNDS rounds evaluated every 100 (modes)"
   run_fg $B/ledgfn train $REF_NET --rounds="$MODE_ROUNDS" --eval_every=100 --plot_script= \
       --output_dir="$work/embmodes" >/dev/null 2>"$work/embmodes.log" || die "ledgfn train failed: $(tail -3 "$work/embmodes.log")"
   R256=$((ROUNDS / 10))
-  log "embedded: ledgfn train, led-subtb 2x256, $R256 rounds (rate)"
-  run_fg $B/ledgfn train ${REF_NET/--hidden=16/--hidden=256} --rounds="$R256" --eval_every="$R256" --plot_script= \
-      --output_dir="$work/emb256" >/dev/null 2>"$work/emb256.log" || die "ledgfn train failed: $(tail -3 "$work/emb256.log")"
-  r256=$(last_col "$work/emb256/metrics.csv" rounds_per_second)
-  t256=$(last_col "$work/emb256/metrics.csv" trajectories_per_second)
-
+  log "embedded: ledgfn train, led-subtb 2x256, 3 x $R256 rounds (rate)"
+  rate_runs emb256 "$R256" ${REF_NET/--hidden=16/--hidden=256}
+  r256=$RATE_MED; t256=$TRAJ_MED; r256_range="$RATE_MIN-$RATE_MAX"
   echo
   echo "## Embedded (\`ledgfn train\`, bag, led-subtb, batch 32 + 32, N_phi 8, lambda 0.99, seed 0)"
   echo
-  echo "| network | rounds | rounds/s | trajectories/s | speed-up vs 0.5 rounds/s |"
-  echo "|---|---|---|---|---|"
-  echo "| 2x16 | $ROUNDS | $r16 | $t16 | $(calc "$r16 / 0.5" 0)x |"
-  echo "| 2x256 | $R256 | $r256 | $t256 | $(calc "$r256 / 0.5" 0)x |"
+  echo "Three runs per network; rounds/s and trajectories/s are their medians."
+  echo
+  echo "| network | rounds per run | rounds/s | range of the 3 runs | trajectories/s | speed-up vs 0.5 rounds/s |"
+  echo "|---|---|---|---|---|---|"
+  echo "| 2x16 | $ROUNDS | $r16 | $r16_range | $t16 | $(calc "$r16 / 0.5" 0)x |"
+  echo "| 2x256 | $R256 | $r256 | $r256_range | $t256 | $(calc "$r256 / 0.5" 0)x |"
   echo
   echo "Time to k modes (2x16; the run is deterministic for its seed, so the round is exact to the"
   echo "evaluation interval of 100; wall time measured includes one exact evaluation per 100 rounds,"
@@ -240,17 +254,23 @@ scrape() {  # scrape PORT -> "key value" lines, task/objective/actor labels drop
 }
 
 monitor() {  # monitor DIR ROLE_FILE REPLAY_PORT LEARNER_PORT (runs until killed)
-  local dir=$1 roles=$2 rport=$3 lport=$4 t role pid k v rss hwm
+  local dir=$1 roles=$2 rport=$3 lport=$4 t role pid k v rss hwm stat u n sy id io irq sirq st
   while :; do
     t=$(now)
     { scrape "$rport" | sed "s/^/$t replay /"; scrape "$lport" | sed "s/^/$t learner /"; } >>"$dir/scrape.tsv" || true
     while read -r role pid; do
-      rss=""; hwm=""
+      rss=""; hwm=""; stat=()
       while read -r k v _; do
         case $k in VmRSS:) rss=$v ;; VmHWM:) hwm=$v ;; esac
       done 2>/dev/null <"/proc/$pid/status" || true
-      [ -n "$rss" ] && echo "$t $role $rss $hwm" >>"$dir/rss.tsv"
+      read -r -a stat 2>/dev/null <"/proc/$pid/stat" || true
+      # CPU ticks used so far: utime + stime (fields 14 and 15).
+      [ -n "$rss" ] && [ ${#stat[@]} -gt 15 ] &&
+        echo "$t $role $rss $hwm $((stat[13] + stat[14]))" >>"$dir/rss.tsv"
     done <"$roles"
+    # The whole machine's busy ticks (every process, other users' too).
+    read -r _ u n sy id io irq sirq st _ </proc/stat
+    echo "$t machine ledgfn_machine_busy_ticks $((u + n + sy + irq + sirq + st))" >>"$dir/scrape.tsv"
     sleep 1
   done
 }
@@ -353,6 +373,7 @@ run_distributed() {
   steps=$(slope "$f" learner ledgfn_learner_steps_total "$t0" "$t1")
   spi=$(calc "$(delta "$f" replay 'ledgfn_replay_samples_total{selector="fresh"}' "$t0" "$t1") / $(delta "$f" replay ledgfn_replay_inserts_total "$t0" "$t1")" 3)
   {
+    echo "consumed_per_s $(calc "$(slope "$f" learner ledgfn_learner_trajectories_total "$t0" "$t1")" 1)"
     echo "inserts_per_s $(calc "$inserts" 1)"
     echo "acked_per_s $(calc "$acked / $dt" 1)"
     echo "sampled_per_s $(calc "$sampled / $dt" 1)"
@@ -365,6 +386,18 @@ run_distributed() {
     done
     echo "insert_blocked_share $(calc "$(slope "$f" replay 'ledgfn_replay_limiter_blocked_seconds_total{side="insert"}' "$t0" "$t1")" 3)"
     echo "sample_blocked_share $(calc "$(slope "$f" replay 'ledgfn_replay_limiter_blocked_seconds_total{side="sample"}' "$t0" "$t1")" 3)"
+    # CPU cores used over the window: each role kind (actors summed), and
+    # the whole machine (other users included).
+    local hz kind
+    hz=$(getconf CLK_TCK)
+    for kind in replay learner actor; do
+      echo "cpu_$kind $(awk -v a="$t0" -v b="$t1" -v kind="$kind" -v hz="$hz" '
+        { k = $2; sub(/[0-9]+$/, "", k) }
+        k == kind && $1 >= a - 1.2 && $1 <= b + 1.2 {
+          if (!($2 in t0)) { t0[$2] = $1; c0[$2] = $5 } t1[$2] = $1; c1[$2] = $5 }
+        END { for (p in t0) if (t1[p] > t0[p]) s += (c1[p] - c0[p]) / hz / (t1[p] - t0[p]); printf "%.2f", s }' "$dir/rss.tsv")"
+    done
+    echo "cpu_machine $(calc "$(slope "$f" machine ledgfn_machine_busy_ticks "$t0" "$t1") / $hz" 2)"
     echo "seconds_to_100_modes $(seconds_to_modes "$dir/learner/metrics.csv" 100)"
     echo "modes_at_end $(last_col "$dir/learner/metrics.csv" modes)"
     echo "learner_seconds_at_end $(last_col "$dir/learner/metrics.csv" seconds)"
@@ -395,6 +428,8 @@ run_distributed() {
       }'
 }
 res() { awk -v k="$2" '$1 == k { print $2 }' "$work/$1/result"; }
+cpu_cell() { echo "$(res "$1" cpu_learner) / $(res "$1" cpu_actor) / $(res "$1" cpu_replay) / $(res "$1" cpu_machine)"; }
+CPU_NOTE="CPU cores busy over the window (/proc/PID/stat): learner / all actors / replay / whole machine, other users' processes included ($(nproc) cores)."
 mem_rows() {  # mem_rows NAME LABEL: Markdown rows of the memory table
   sort "$work/$1/memory" | while read -r kind first last peak slope; do
     echo "| $2 | $kind | $first | $last | $peak | $slope |"
@@ -415,10 +450,13 @@ if want distributed; then
   echo
   echo "## Distributed (replay + learner + $ACTORS actors on loopback, bag, led-subtb 2x16, no oracle latency)"
   echo
-  echo "| trajectories/s (replay inserts) | actors' acked/s | learner rounds/s | fresh samples per insert | learner time: sample wait / r_phi / policy / publish | replay limiter blocked: insert / sample | 100 modes after (learner s) | modes at end |"
-  echo "|---|---|---|---|---|---|---|---|"
-  echo "| $(res dist inserts_per_s) | $(res dist acked_per_s) | $(res dist rounds_per_s) | $(res dist samples_per_insert) | $(res dist learner_sample_wait_share) / $(res dist learner_potential_share) / $(res dist learner_policy_share) / $(res dist learner_publish_share) | $(res dist insert_blocked_share) / $(res dist sample_blocked_share) | $(res dist seconds_to_100_modes) | $(res dist modes_at_end) after $(res dist learner_seconds_at_end) s |"
-  summary distributed_trajectories_per_s "$(res dist inserts_per_s)" trajectories/s
+  echo "| trajectories/s (learner, fresh) | replay inserts/s | actors' acked/s | learner rounds/s | fresh samples per insert | learner time: sample wait / r_phi / policy / publish | replay limiter blocked: insert / sample | 100 modes after (learner s) | modes at end | CPU cores: learner / actors / replay / machine |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| $(res dist consumed_per_s) | $(res dist inserts_per_s) | $(res dist acked_per_s) | $(res dist rounds_per_s) | $(res dist samples_per_insert) | $(res dist learner_sample_wait_share) / $(res dist learner_potential_share) / $(res dist learner_policy_share) / $(res dist learner_publish_share) | $(res dist insert_blocked_share) / $(res dist sample_blocked_share) | $(res dist seconds_to_100_modes) | $(res dist modes_at_end) after $(res dist learner_seconds_at_end) s | $(cpu_cell dist) |"
+  echo
+  echo "$CPU_NOTE Actors' acked/s and replay inserts/s come from counters the processes refresh once a second (a few % of error over the window); the learner's count is exact."
+  summary distributed_trajectories_per_s "$(res dist consumed_per_s)" trajectories/s
+  summary distributed_replay_inserts_per_s "$(res dist inserts_per_s)" trajectories/s
   summary distributed_learner_rounds_per_s "$(res dist rounds_per_s)" rounds/s
   summary distributed_samples_per_insert "$(res dist samples_per_insert)" ratio
   summary distributed_seconds_to_100_modes "$(res dist seconds_to_100_modes)" s
@@ -430,20 +468,22 @@ if want sweep; then
   echo
   echo "## Actor scale-out (20 ms oracle per object, 1 oracle thread per actor, bag, led-subtb 2x16)"
   echo
-  echo "| actors | trajectories/s (replay inserts) | per actor | efficiency vs 1 actor | fresh samples per insert | learner rounds/s | learner sample-wait share | replay insert blocked (s/s) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| actors | trajectories/s (learner, fresh) | replay inserts/s | per actor | efficiency vs 1 actor | fresh samples per insert | learner rounds/s | learner sample-wait share | replay insert blocked (s/s) | CPU cores: learner / actors / replay / machine |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   base=""
   for n in 1 2 4 8; do
     log "sweep: $n actor(s), 20 ms oracle, ${WINDOW} s window"
     run_distributed "sweep$n" "$WINDOW" "$n" "--oracle_latency_ms=20 --oracle_threads=1" "$NET16"
-    rate=$(res "sweep$n" inserts_per_s)
+    rate=$(res "sweep$n" consumed_per_s)
     [ -n "$base" ] || base=$rate
     eff=$(calc "$rate / ($n * $base)" 3)
-    echo "| $n | $rate | $(calc "$rate / $n" 1) | $eff | $(res "sweep$n" samples_per_insert) | $(res "sweep$n" rounds_per_s) | $(res "sweep$n" learner_sample_wait_share) | $(res "sweep$n" insert_blocked_share) |"
+    echo "| $n | $rate | $(res "sweep$n" inserts_per_s) | $(calc "$rate / $n" 1) | $eff | $(res "sweep$n" samples_per_insert) | $(res "sweep$n" rounds_per_s) | $(res "sweep$n" learner_sample_wait_share) | $(res "sweep$n" insert_blocked_share) | $(cpu_cell "sweep$n") |"
     summary "sweep_${n}_actors_trajectories_per_s" "$rate" trajectories/s
     summary "sweep_${n}_actors_samples_per_insert" "$(res "sweep$n" samples_per_insert)" ratio
     MEM_ROWS+="$(mem_rows "sweep$n" "sweep, $n actors")"$'\n'
   done
+  echo
+  echo "$CPU_NOTE"
   summary sweep_8_actor_scaling_efficiency "$eff" ratio ">= 0.8" "$(ge "$eff" 0.8)"
 fi
 
@@ -451,22 +491,24 @@ if want objectives; then
   echo
   echo "## Objectives at a fixed oracle cost (2 actors, 5 ms oracle per object, 1 oracle thread each, 2x16)"
   echo
-  echo "| objective | trajectories/s | vs SubTB | learner rounds/s | fresh samples per insert | learner sample-wait share | learner r_phi share | replay insert blocked (s/s) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| objective | trajectories/s (learner, fresh) | replay inserts/s | vs SubTB | learner rounds/s | fresh samples per insert | learner sample-wait share | learner r_phi share | replay insert blocked (s/s) | CPU cores: learner / actors / replay / machine |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for obj in subtb led-subtb fl-subtb; do
     log "objectives: $obj, 2 actors, 5 ms oracle, ${WINDOW} s window"
     run_distributed "obj_$obj" "$WINDOW" 2 "--oracle_latency_ms=5 --oracle_threads=1" "${NET16/--objective=led-subtb/--objective=$obj}"
   done
-  sub=$(res obj_subtb inserts_per_s)
+  sub=$(res obj_subtb consumed_per_s)
   for obj in subtb led-subtb fl-subtb; do
-    r=$(res "obj_$obj" inserts_per_s)
-    echo "| $obj | $r | $(calc "$r / $sub" 3) | $(res "obj_$obj" rounds_per_s) | $(res "obj_$obj" samples_per_insert) | $(res "obj_$obj" learner_sample_wait_share) | $(res "obj_$obj" learner_potential_share) | $(res "obj_$obj" insert_blocked_share) |"
+    r=$(res "obj_$obj" consumed_per_s)
+    echo "| $obj | $r | $(res "obj_$obj" inserts_per_s) | $(calc "$r / $sub" 3) | $(res "obj_$obj" rounds_per_s) | $(res "obj_$obj" samples_per_insert) | $(res "obj_$obj" learner_sample_wait_share) | $(res "obj_$obj" learner_potential_share) | $(res "obj_$obj" insert_blocked_share) | $(cpu_cell "obj_$obj") |"
     summary "objective_${obj}_trajectories_per_s" "$r" trajectories/s
     MEM_ROWS+="$(mem_rows "obj_$obj" "objectives, $obj")"$'\n'
   done
-  led=$(calc "$(res obj_led-subtb inserts_per_s) / $sub" 3)
+  echo
+  echo "$CPU_NOTE"
+  led=$(calc "$(res obj_led-subtb consumed_per_s) / $sub" 3)
   summary objective_led_subtb_vs_subtb "$led" ratio ">= 0.95" "$(ge "$led" 0.95)"
-  summary objective_fl_subtb_vs_subtb "$(calc "$(res obj_fl-subtb inserts_per_s) / $sub" 3)" ratio
+  summary objective_fl_subtb_vs_subtb "$(calc "$(res obj_fl-subtb consumed_per_s) / $sub" 3)" ratio
 fi
 
 if want soak; then
@@ -476,7 +518,7 @@ if want soak; then
   echo
   echo "## Soak (${SOAK} s, $ACTORS actors, 20 ms oracle x 4 threads, led-subtb 2x16)"
   echo
-  echo "trajectories/s $(res soak inserts_per_s), learner rounds/s $(res soak rounds_per_s), fresh samples per insert $(res soak samples_per_insert); RSS in the memory table."
+  echo "trajectories/s $(res soak consumed_per_s) (replay inserts/s $(res soak inserts_per_s)), learner rounds/s $(res soak rounds_per_s), fresh samples per insert $(res soak samples_per_insert); RSS in the memory table."
   sort "$work/soak/memory" | while read -r kind first last peak slope; do
     summary "soak_${kind}_rss_slope_second_half" "$slope" MB/min
     summary "soak_${kind}_peak_rss" "$peak" MB
