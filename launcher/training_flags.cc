@@ -3,6 +3,8 @@
 // network shape and the objective's needs).
 #include "launcher/training_flags.h"
 
+#include <dlfcn.h>
+
 #include <optional>
 #include <string>
 
@@ -51,7 +53,8 @@ ABSL_FLAG(std::optional<int>, layers, std::nullopt,
           "Hidden layers of the policy and r_phi. Default: the task's.");
 ABSL_FLAG(uint64_t, seed, 0, "Random seed.");
 ABSL_FLAG(int, threads, 1,
-          "Torch intra-op threads for the learner. The default networks are "
+          "Torch intra-op threads (and OpenBLAS threads) for the learner. "
+          "The default networks are "
           "small enough that more threads cost more in synchronisation than "
           "they gain; raise it for wide networks (--hidden >= 512).");
 ABSL_FLAG(std::string, device, "cpu", "Learner device: cpu, cuda or auto.");
@@ -109,10 +112,30 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   return o;
 }
 
+namespace {
+
+// Debian's LibTorch does its matrix products in OpenBLAS (pthreads build),
+// whose thread pool torch::set_num_threads does not size: it starts one
+// worker per core, and an idle worker spins in sched_yield for a while after
+// every product. A learner doing a few small products per round kept one of
+// two cores busy that way while it waited for trajectories
+// (docs/performance.md, "End to end"). Looked up at run time so that any
+// other BLAS works unchanged.
+void SetBlasThreads(int threads) {
+  using SetNumThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetNumThreads>(
+          dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set(threads);
+  }
+}
+
+}  // namespace
+
 absl::Status ApplyThreadsFlag() {
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
   torch::set_num_threads(threads);
+  SetBlasThreads(threads);
   return absl::OkStatus();
 }
 

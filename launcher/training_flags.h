@@ -15,7 +15,8 @@ namespace ledgfn {
 // validates.
 absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task);
 
-// Applies --threads to torch's intra-op pool.
+// Applies --threads to torch's intra-op pool and, when torch's BLAS is
+// OpenBLAS, to OpenBLAS's own thread pool.
 absl::Status ApplyThreadsFlag();
 
 }  // namespace ledgfn
