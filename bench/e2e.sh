@@ -175,41 +175,60 @@ seconds_to_modes() {
 last_col() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) n = i; next } { v = $n } END { print v }' "$1"; }
 
 if want embedded; then
+  # CPU seconds (user + system) of this shell's reaped children so far.
+  # Sets CHILDREN_CPU; `times` must run in this shell, not in a $(...) subshell.
+  children_cpu() {
+    times >"$work/times"
+    CHILDREN_CPU=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.3f", s }' "$work/times")
+  }
   # rate_runs NAME ROUNDS FLAGS...: three runs of ROUNDS rounds each (the
   # machine is shared: one busy interval must not decide the figure); sets
-  # RATE_MED, RATE_MIN, RATE_MAX (rounds/s) and TRAJ_MED (trajectories/s).
+  # RATE_MED, RATE_MIN, RATE_MAX (rounds/s), TRAJ_MED (trajectories/s) and
+  # RATE_CPU: rounds per CPU second of the process (single-threaded with
+  # --threads=1), the rate one idle core would give. A 1-round run first
+  # measures the CPU cost of start-up and the two evaluations, subtracted.
   rate_runs() {
-    local name=$1 rounds=$2 i rates=() trajs=()
+    local name=$1 rounds=$2 i rates=() trajs=() c0 c1 fixed cpu=0
     shift 2
+    children_cpu; c0=$CHILDREN_CPU
+    run_fg $B/ledgfn train "$@" --rounds=1 --eval_every=1 --plot_script= \
+        --output_dir="$work/$name.0" >/dev/null 2>"$work/$name.0.log" ||
+      die "ledgfn train failed: $(tail -3 "$work/$name.0.log")"
+    children_cpu; c1=$CHILDREN_CPU; fixed=$(calc "$c1 - $c0" 3)
     for i in 1 2 3; do
+      children_cpu; c0=$CHILDREN_CPU
       run_fg $B/ledgfn train "$@" --rounds="$rounds" --eval_every="$rounds" --plot_script= \
           --output_dir="$work/$name.$i" >/dev/null 2>"$work/$name.$i.log" ||
         die "ledgfn train failed: $(tail -3 "$work/$name.$i.log")"
+      children_cpu; c1=$CHILDREN_CPU; cpu=$(calc "$cpu + $c1 - $c0 - $fixed" 3)
       rates+=("$(last_col "$work/$name.$i/metrics.csv" rounds_per_second)")
       trajs+=("$(last_col "$work/$name.$i/metrics.csv" trajectories_per_second)")
     done
     read -r RATE_MIN RATE_MED RATE_MAX < <(printf '%s\n' "${rates[@]}" | sort -g | paste -sd' ')
     TRAJ_MED=$(printf '%s\n' "${trajs[@]}" | sort -g | sed -n 2p)
+    RATE_CPU=$(calc "3 * ($rounds - 1) / $cpu" 2)
   }
   log "embedded: ledgfn train, led-subtb 2x16, 3 x $ROUNDS rounds (rate)"
   rate_runs emb16 "$ROUNDS" $REF_NET
-  r16=$RATE_MED; t16=$TRAJ_MED; r16_range="$RATE_MIN-$RATE_MAX"
+  r16=$RATE_MED; t16=$TRAJ_MED; r16_range="$RATE_MIN-$RATE_MAX"; r16_cpu=$RATE_CPU
   log "embedded: ledgfn train, led-subtb 2x16, $MODE_ROUNDS rounds evaluated every 100 (modes)"
   run_fg $B/ledgfn train $REF_NET --rounds="$MODE_ROUNDS" --eval_every=100 --plot_script= \
       --output_dir="$work/embmodes" >/dev/null 2>"$work/embmodes.log" || die "ledgfn train failed: $(tail -3 "$work/embmodes.log")"
   R256=$((ROUNDS / 10))
   log "embedded: ledgfn train, led-subtb 2x256, 3 x $R256 rounds (rate)"
   rate_runs emb256 "$R256" ${REF_NET/--hidden=16/--hidden=256}
-  r256=$RATE_MED; t256=$TRAJ_MED; r256_range="$RATE_MIN-$RATE_MAX"
+  r256=$RATE_MED; t256=$TRAJ_MED; r256_range="$RATE_MIN-$RATE_MAX"; r256_cpu=$RATE_CPU
   echo
   echo "## Embedded (\`ledgfn train\`, bag, led-subtb, batch 32 + 32, N_phi 8, lambda 0.99, seed 0)"
   echo
-  echo "Three runs per network; rounds/s and trajectories/s are their medians."
+  echo "Three runs per network; rounds/s and trajectories/s are their medians (wall clock). Rounds"
+  echo "per CPU second: rounds over the processes' user + system time less start-up, about the rate on"
+  echo "an idle core (the run is single-threaded); less sensitive than wall time to other users' load."
   echo
-  echo "| network | rounds per run | rounds/s | range of the 3 runs | trajectories/s | speed-up vs 0.5 rounds/s |"
-  echo "|---|---|---|---|---|---|"
-  echo "| 2x16 | $ROUNDS | $r16 | $r16_range | $t16 | $(calc "$r16 / 0.5" 0)x |"
-  echo "| 2x256 | $R256 | $r256 | $r256_range | $t256 | $(calc "$r256 / 0.5" 0)x |"
+  echo "| network | rounds per run | rounds/s | range of the 3 runs | rounds per CPU second | trajectories/s | speed-up vs 0.5 rounds/s |"
+  echo "|---|---|---|---|---|---|---|"
+  echo "| 2x16 | $ROUNDS | $r16 | $r16_range | $r16_cpu | $t16 | $(calc "$r16 / 0.5" 0)x |"
+  echo "| 2x256 | $R256 | $r256 | $r256_range | $r256_cpu | $t256 | $(calc "$r256 / 0.5" 0)x |"
   echo
   echo "Time to k modes (2x16; with --actors=0 the run is deterministic for its seed and build, so the round is exact to the"
   echo "evaluation interval of 100; wall time measured includes one exact evaluation per 100 rounds,"
@@ -219,6 +238,7 @@ if want embedded; then
   echo "|---|---|---|---|"
   summary embedded_led_subtb_2x16_rounds_per_s "$r16" rounds/s ">= 50" "$(ge "$r16" 50)"
   summary embedded_led_subtb_2x16_trajectories_per_s "$t16" trajectories/s
+  summary embedded_led_subtb_2x16_rounds_per_cpu_s "$r16_cpu" rounds/s
   summary embedded_speedup_vs_pytorch_reference "$(calc "$r16 / 0.5" 1)" x
   for k in 100 500; do
     read -r kr ks < <(awk -F, -v k="$k" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
@@ -233,6 +253,7 @@ if want embedded; then
   echo "$(last_col "$work/embmodes/metrics.csv" modes) modes after $MODE_ROUNDS rounds."
   summary embedded_led_subtb_2x256_rounds_per_s "$r256" rounds/s
   summary embedded_led_subtb_2x256_trajectories_per_s "$t256" trajectories/s
+  summary embedded_led_subtb_2x256_rounds_per_cpu_s "$r256_cpu" rounds/s
 fi
 
 # ---------------------------------------------------------------------------
