@@ -110,6 +110,7 @@ PIDS=()        # every process this script started and has not reaped
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  [ -z "$SLEEP_PID" ] || kill "$SLEEP_PID" 2>/dev/null || true
   if [ ${#PIDS[@]} -gt 0 ]; then
     kill -TERM "${PIDS[@]}" 2>/dev/null || true
     sleep 1
@@ -136,6 +137,15 @@ run_fg() {
   return $rc
 }
 now() { date +%s.%N; }
+# pause SECONDS: a sleep that a signal interrupts at once (bash runs a trap
+# only after the foreground command ends; `wait` returns on the signal).
+pause() {
+  sleep "$1" &
+  SLEEP_PID=$!
+  wait "$SLEEP_PID" || true
+  SLEEP_PID=""
+}
+SLEEP_PID=""
 forget_pid() {  # drop $1 from PIDS
   local keep=() p
   for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
@@ -363,14 +373,14 @@ run_distributed() {
     awk -v a="$t_start" -v b="$(now)" 'BEGIN { exit !(b - a > 120) }' && die "$name: no learner step in 120 s"
     sleep 0.3
   done
-  sleep "$WARMUP"
+  pause "$WARMUP"
   local t0 t1
   t0=$(now)
   for ((i = 0; i < nactors; i++)); do scrape "${actor_ports[$i]}" >"$dir/actor$((i + 1)).t0"; done
-  sleep "$seconds"
+  pause "$seconds"
   for ((i = 0; i < nactors; i++)); do scrape "${actor_ports[$i]}" >"$dir/actor$((i + 1)).t1"; done
   t1=$(now)
-  sleep 1.2  # one more monitor sample at or after t1
+  pause 1.2  # one more monitor sample at or after t1
   kill -TERM "$mon" 2>/dev/null || true; wait "$mon" 2>/dev/null || true; forget_pid "$mon"
   kill -TERM "${actors[@]}" "$learner" "$replay" 2>/dev/null || true
   for p in "${actors[@]}" "$learner" "$replay"; do
