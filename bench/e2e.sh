@@ -101,9 +101,20 @@ done
 for p in ledgfn ledgfn_replay ledgfn_learner ledgfn_actor; do
   [ -x "$B/$p" ] || { echo "e2e.sh: $B/$p still missing after scripts/setup.sh" >&2; exit 1; }
 done
-for tool in curl python3 awk; do
+for tool in python3 awk lscpu getconf; do
   command -v $tool >/dev/null || { echo "e2e.sh: needs $tool" >&2; exit 1; }
 done
+# Scrapes with curl where installed (cheaper), else with python3 (which
+# scripts/setup.sh installs).
+if command -v curl >/dev/null && [ -z "${E2E_NO_CURL:-}" ]; then
+  fetch() { curl -s --max-time 2 "$1"; }
+else
+  fetch() {
+    python3 -c 'import sys, urllib.request
+try: sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())
+except Exception: pass' "$1"
+  }
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ledgfn-e2e.XXXXXX")
 PIDS=()        # every process this script started and has not reaped
@@ -277,7 +288,7 @@ fi
 # start and the end of the window. Results land in $work/NAME/result.
 
 scrape() {  # scrape PORT -> "key value" lines, task/objective/actor labels dropped
-  curl -s --max-time 2 "http://127.0.0.1:$1/metrics" | awk '
+  fetch "http://127.0.0.1:$1/metrics" | awk '
     /^#/ || NF < 2 { next }
     { key = $1; for (i = 2; i < NF; i++) key = key " " $i
       gsub(/(task|objective|actor)="[^"]*",?/, "", key); sub(/,}/, "}", key); sub(/\{\}/, "", key)
