@@ -1,6 +1,7 @@
 #include "bench/bench_summary.h"
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -17,7 +18,11 @@ namespace {
 // The console reporter, also recording every run it prints.
 class RecordingReporter : public benchmark::ConsoleReporter {
  public:
-  explicit RecordingReporter(BenchRuns* runs) : runs_(runs) {}
+  // Colours only on a terminal: files and pipes (scripts/bench.sh) get
+  // plain text, so SUMMARY lines start their line.
+  explicit RecordingReporter(BenchRuns* runs)
+      : benchmark::ConsoleReporter(isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular),
+        runs_(runs) {}
 
   void ReportRuns(const std::vector<Run>& reports) override {
     benchmark::ConsoleReporter::ReportRuns(reports);

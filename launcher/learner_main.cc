@@ -295,6 +295,13 @@ int LearnerMain(ShutdownSignal& signal) {
   ropts.prioritized = options->replay_selector == "prioritized";
   ropts.window = options->window;
   ropts.max_policy_lag = absl::GetFlag(FLAGS_max_policy_lag);
+  // One NEWEST_WINDOW call per round for all of its r_phi minibatches, kept
+  // to at most kMaxPrefetchedTrajectories per call, well inside the 4096 the
+  // replay serves per Sample (ReplayServiceOptions::max_sample_batch).
+  constexpr int kMaxPrefetchedTrajectories = 1024;
+  ropts.potential_batches_per_call =
+      std::clamp(kMaxPrefetchedTrajectories / options->batch_size, 1,
+                 std::max(1, options->trainer.potential_steps));
   ropts.security = *security;
   ReplaySource replay(**task, ropts, version);
   TrackingSource source(**task, replay, tracker, learner_metrics,

@@ -1,5 +1,7 @@
 #include "learner/replay_source.h"
 
+#include <algorithm>
+
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -117,11 +119,24 @@ absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::PolicyBatch() {
 }
 
 absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::PotentialBatch() {
-  proto::SampleRequest request;
-  request.set_selector(proto::NEWEST_WINDOW);
-  request.set_count(options_.batch_size);
-  request.set_window(options_.window);
-  return SampleWithRetry(request);
+  if (potential_batches_.empty()) {
+    const int batches = std::max(1, options_.potential_batches_per_call);
+    proto::SampleRequest request;
+    request.set_selector(proto::NEWEST_WINDOW);
+    request.set_count(options_.batch_size * batches);
+    request.set_window(options_.window);
+    auto drawn = SampleWithRetry(request);
+    if (!drawn.ok()) return drawn.status();
+    // Consecutive slices of batch_size; a short answer gives fewer batches.
+    for (size_t begin = 0; begin < drawn->size(); begin += options_.batch_size) {
+      const size_t end = std::min(drawn->size(), begin + options_.batch_size);
+      potential_batches_.emplace_back(drawn->begin() + begin, drawn->begin() + end);
+    }
+    if (potential_batches_.empty()) return std::vector<TrajectoryRef>{};
+  }
+  std::vector<TrajectoryRef> batch = std::move(potential_batches_.front());
+  potential_batches_.pop_front();
+  return batch;
 }
 
 }  // namespace ledgfn

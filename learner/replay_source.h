@@ -8,6 +8,8 @@
 // Calls wait in short slices and retry while the service is unavailable
 // (restarting) or not ready, until Cancel(), which makes them return
 // CANCELLED promptly.
+// PolicyBatch and PotentialBatch are called from one thread (the learner's);
+// Cancel and counters from any.
 // Answers are not trusted: more trajectories than asked for, or any that
 // fails ValidateTrajectory (replay/validation.h) for the learner's task (a
 // replay serving another task, a corrupt or hostile service), make the call
@@ -15,6 +17,7 @@
 #ifndef LEDGFN_LEARNER_REPLAY_SOURCE_H_
 #define LEDGFN_LEARNER_REPLAY_SOURCE_H_
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,6 +39,13 @@ struct ReplaySourceOptions {
   bool prioritized = false;  // replayed trajectories: prioritized or uniform
   int64_t window = 9600;
   int64_t max_policy_lag = 0;  // 0 = keep all
+  // r_phi minibatches fetched per NEWEST_WINDOW call (>= 1): PotentialBatch
+  // asks for this many batches at once and hands them out one per call,
+  // which saves N_phi - 1 round trips per LED round when set to N_phi. Draws
+  // are uniform with replacement, so one draw of k x batch_size is k draws
+  // of batch_size from the same window; the later ones see the window as it
+  // was at the first call (at most a round's inserts older).
+  int potential_batches_per_call = 1;
   absl::Duration poll = absl::Milliseconds(500);
   SecurityOptions security;  // TLS and bearer token of the channel
 };
@@ -76,6 +86,8 @@ class ReplaySource : public TrajectorySource {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
   ReplaySourceCounters counters_ ABSL_GUARDED_BY(mu_);
+  // r_phi minibatches fetched ahead, handed out oldest first.
+  std::deque<std::vector<TrajectoryRef>> potential_batches_;
 };
 
 }  // namespace ledgfn

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "common/task.h"
 #include "gtest/gtest.h"
 #include "proto/server_util.h"
@@ -100,6 +101,50 @@ TEST(ReplaySourceTest, MoreTrajectoriesThanAskedForAreDataLoss) {
   for (int i = 0; i < 3; ++i) *answer.add_trajectories() = StopAtOrigin(*task);
   auto batch = BatchFrom(*task, answer);
   EXPECT_TRUE(absl::IsDataLoss(batch.status())) << batch.status();
+}
+
+// A Replay service answering every Sample with `count` trajectories that
+// stop at s_0, recording the counts asked for.
+class CountingReplay final : public proto::Replay::Service {
+ public:
+  explicit CountingReplay(const Task& task) : trajectory_(StopAtOrigin(task)) {}
+  grpc::Status Sample(grpc::ServerContext*, const proto::SampleRequest* request,
+                      proto::SampleResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    counts_.push_back(request->count());
+    for (int i = 0; i < request->count(); ++i) *response->add_trajectories() = trajectory_;
+    return grpc::Status::OK;
+  }
+  std::vector<int> counts() {
+    absl::MutexLock lock(&mu_);
+    return counts_;
+  }
+
+ private:
+  const proto::Trajectory trajectory_;
+  absl::Mutex mu_;
+  std::vector<int> counts_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(ReplaySourceTest, PotentialBatchesComeSeveralPerCall) {
+  auto task = Hypergrid();
+  CountingReplay service(*task);
+  absl::StatusOr<RunningServer> server = StartServer("127.0.0.1:0", {&service});
+  ASSERT_TRUE(server.ok()) << server.status();
+  ReplaySourceOptions options;
+  options.address = "127.0.0.1:" + std::to_string(server->port);
+  options.batch_size = 3;
+  options.potential_batches_per_call = 4;
+  ReplaySource source(*task, options, [] { return int64_t{0}; });
+  // Five r_phi minibatches: the first call fetches four, the fifth four more.
+  for (int i = 0; i < 5; ++i) {
+    auto batch = source.PotentialBatch();
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    EXPECT_EQ(batch->size(), 3u) << "minibatch " << i;
+  }
+  EXPECT_EQ(service.counts(), (std::vector<int>{12, 12}));
+  EXPECT_EQ(source.counters().batches, 2);
+  server->server->Shutdown();
 }
 
 }  // namespace
