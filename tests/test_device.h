@@ -29,8 +29,9 @@ inline torch::Device TestDevice() {
         std::exit(2);
       }
       return d;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "LEDGFN_TEST_DEVICE=%s: %s\n", name.c_str(), e.what());
+    } catch (const c10::Error& e) {
+      std::fprintf(stderr, "LEDGFN_TEST_DEVICE=%s: %s\n", name.c_str(),
+                   e.what_without_backtrace());
       std::exit(2);
     }
   }();
