@@ -15,8 +15,9 @@ void ClipGradNorm(const std::vector<torch::Tensor>& params, double max_norm) {
   for (const auto& g : grads) norms.push_back(g.norm(2));
   const torch::Tensor total =
       norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
-  const torch::Tensor coef =
-      torch::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
+  // clamp_max is LibTorch's clamp(nullopt, 1.0), spelled the same in every
+  // LibTorch version (c10::nullopt is not).
+  const torch::Tensor coef = torch::clamp_max(max_norm / (total + 1e-6), 1.0);
   for (auto& g : grads) g.mul_(coef);
 }
 

@@ -17,9 +17,9 @@ TrajectoryBatch TrajectoryBatch::To(const torch::Device& device) const {
         &out.lengths, &out.nonstop_lengths, &out.energy, &out.partial_energy,
         &out.uniform_log_pb}) {
     if (!t->defined()) continue;
-    // A pageable source would be staged through a synchronous copy.
-    const torch::Tensor pinned = t->is_pinned() ? *t : t->pin_memory();
-    *t = pinned.to(device, /*non_blocking=*/true);
+    // From pageable host memory the copy would be staged synchronously.
+    const bool pin = t->is_cpu() && !t->is_pinned();
+    *t = (pin ? t->pin_memory() : *t).to(device, /*non_blocking=*/true);
   }
   return out;
 }

@@ -48,11 +48,10 @@ step "copying LibTorch ($(echo $packages)) to $COPY/usr"
 if [[ ! -f $COPY/.complete ]]; then
   rm -rf "$COPY"
   mkdir -p "$COPY"
-  for p in $packages; do
-    dpkg -L "$p" | grep '^/usr/' | grep -v '^/usr/share/' | while read -r f; do
-      if [[ -f $f || -L $f ]]; then cp -a --parents "$f" "$COPY"; fi
-    done
-  done
+  # Files and links as the packages list them (directories come along).
+  for p in $packages; do dpkg -L "$p"; done | grep '^/usr/' | grep -v '^/usr/share/' |
+    while read -r f; do if [[ -f $f || -L $f ]]; then echo "${f#/}"; fi; done |
+    tar -C / --no-recursion -cf - -T - | tar -C "$COPY" -xf -
   touch "$COPY/.complete"
 fi
 echo "$(du -sh "$COPY" | cut -f1) in $COPY"
@@ -60,9 +59,10 @@ echo "$(du -sh "$COPY" | cut -f1) in $COPY"
 # 2. A cold build of the core against it.
 step "configuring $BUILD: -DLEDGFN_WITH_SERVICES=OFF -DCMAKE_PREFIX_PATH=$COPY/usr"
 rm -rf "$BUILD"
+mkdir -p "$BUILD"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEDGFN_WITH_SERVICES=OFF \
-  -DCMAKE_PREFIX_PATH="$COPY/usr" "${LAUNCHER[@]}" >"$BUILD.configure.log" 2>&1 ||
-  { tail -20 "$BUILD.configure.log"; fail "configure (log: $BUILD.configure.log)"; }
+  -DCMAKE_PREFIX_PATH="$COPY/usr" "${LAUNCHER[@]}" >"$BUILD/configure.log" 2>&1 ||
+  { tail -20 "$BUILD/configure.log"; fail "configure (log: $BUILD/configure.log)"; }
 step "building with -j$JOBS ${LAUNCHER[*]:-(no ccache)}"
 t0=$(date +%s)
 ninja -C "$BUILD" -j"$JOBS" >"$BUILD/build.log" 2>&1 ||

@@ -78,7 +78,7 @@ step "unpacking $DEPS_DEBS into $BUILD/deps"
 compgen -G "$DEPS_DEBS/*.deb" >/dev/null ||
   fail "no .deb files in $DEPS_DEBS: run scripts/gpu-deps.sh on a Debian 12 machine and carry $DEPS_DEBS"
 (cd "$DEPS_DEBS" && sha256sum --quiet -c SHA256SUMS) || fail "$DEPS_DEBS/SHA256SUMS does not match"
-DEPS=$PWD/$BUILD/deps
+DEPS=$(realpath -m "$BUILD")/deps
 rm -rf "$DEPS"
 mkdir -p "$DEPS"
 for deb in "$DEPS_DEBS"/*.deb; do
