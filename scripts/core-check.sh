@@ -32,7 +32,7 @@ for arg in "$@"; do
     --build=*) BUILD="${arg#--build=}" ;;
     --jobs=*) JOBS="${arg#--jobs=}" ;;
     --ccache) LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache) ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "core-check.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done

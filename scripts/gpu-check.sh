@@ -3,7 +3,7 @@
 # and PyTorch but no Debian -dev packages and no network:
 #
 #   scripts/gpu-check.sh [--python=PY] [--torch-prefix=DIR] [--build=DIR]
-#                        [--jobs=N] [--cpu-only]
+#                        [--jobs=N] [--cpu-threads=N] [--cpu-only]
 #
 #  1. unpacks the .deb files of .gpu-deps/ (GoogleTest, abseil, Google
 #     Benchmark; fetched beforehand by scripts/gpu-deps.sh on a Debian 12
@@ -15,12 +15,14 @@
 #     --torch-prefix) and the unpacked prefix;
 #  3. runs the core tests with LEDGFN_TEST_DEVICE=cuda;
 #  4. runs the learner micro-benchmark (bench/learner_step_bench
-#     --batch_sweep) on the CPU (all cores) and on CUDA, and prints a table
-#     of the round time per objective at batch 32, 256 and 4096, 2x256
-#     networks, also written to BUILD/gpu-table.md.
-# --cpu-only rehearses it all without a GPU (tests and benchmark on the CPU
-# only). Takes about 5 minutes on 16 cores; exits non-zero at the first
-# failing step, with the log to read.
+#     --batch_sweep) on the CPU (--cpu-threads, default every core) and on
+#     CUDA, and prints a table of the round time per objective at batch 32,
+#     256 and 4096, 2x256 networks, also written to BUILD/gpu-table.md.
+# --jobs (default every core) is for the build and the tests. --cpu-only
+# rehearses it all without a GPU (tests and benchmark on the CPU only).
+# Expected to take 5-6 minutes on 16 cores (an estimate: it has not run on
+# a GPU machine yet); exits non-zero at the first failing step, with the
+# log to read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,7 @@ PY=python3
 TORCH_PREFIX=
 BUILD=build-gpu
 JOBS=$(nproc)
+CPU_THREADS=$(nproc)
 CPU_ONLY=0
 for arg in "$@"; do
   case "$arg" in
@@ -35,8 +38,9 @@ for arg in "$@"; do
     --torch-prefix=*) TORCH_PREFIX="${arg#--torch-prefix=}" ;;
     --build=*) BUILD="${arg#--build=}" ;;
     --jobs=*) JOBS="${arg#--jobs=}" ;;
+    --cpu-threads=*) CPU_THREADS="${arg#--cpu-threads=}" ;;
     --cpu-only) CPU_ONLY=1 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu-check.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -135,8 +139,9 @@ for d in "${devices[@]}"; do
   step "learner_step_bench --device=$d"
   t0=$(date +%s)
   threads=1  # the CPU run gets every core, the CUDA run a host thread
-  if [[ $d == cpu ]]; then threads=$JOBS; fi
-  "${BENCH[@]}" --device="$d" --threads="$threads" >"$BUILD/bench-$d.txt" 2>"$BUILD/bench-$d.err" ||
+  if [[ $d == cpu ]]; then threads=$CPU_THREADS; fi
+  timeout 240 "${BENCH[@]}" --device="$d" --threads="$threads" \
+    >"$BUILD/bench-$d.txt" 2>"$BUILD/bench-$d.err" ||
     { tail -5 "$BUILD/bench-$d.err"; fail "benchmark on $d (log: $BUILD/bench-$d.err)"; }
   echo "done in $(( $(date +%s) - t0 )) s"
 done
@@ -145,10 +150,10 @@ done
 step "learner round time, bag, 2x256 networks (policy batch = batch fresh + batch replayed)"
 {
   if [[ $CPU_ONLY == 0 ]]; then
-    echo "| objective | batch | CPU ($JOBS threads) ms | CUDA ms | CPU / CUDA |"
+    echo "| objective | batch | CPU ($CPU_THREADS threads) ms | CUDA ms | CPU / CUDA |"
     echo "|---|---|---|---|---|"
   else
-    echo "| objective | batch | CPU ($JOBS threads) ms |"
+    echo "| objective | batch | CPU ($CPU_THREADS threads) ms |"
     echo "|---|---|---|"
   fi
   awk -F'\t' -v cpu_only="$CPU_ONLY" '

@@ -22,7 +22,7 @@ PACKAGES=(libgtest-dev libgmock-dev libabsl-dev libabsl20220623
 for arg in "$@"; do
   case "$arg" in
     --dest=*) DEST="${arg#--dest=}" ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu-deps.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
