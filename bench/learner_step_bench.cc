@@ -10,10 +10,21 @@
 // 0.99; rounds also at width 256, where the networks are compute-bound and
 // the summary says how close the learner gets to the GEMM rate.
 //
-// One compute thread (LibTorch and OpenBLAS, common/model/compute_setup.h).
+// Flags of this binary, read before Google Benchmark's own:
+//   --device=cpu|cuda  where the learner's networks, optimizers and batches
+//                      live (default cpu). On CUDA every timed iteration ends
+//                      with a device synchronisation, so times are real.
+//   --threads=N        compute threads (LibTorch and OpenBLAS,
+//                      common/model/compute_setup.h); default 1.
+//   --batch_sweep      also time a round of every objective at batch 256 and
+//                      4096 (+ as many replayed), 2x256, next to batch 32,
+//                      and print one SUMMARY line per objective and batch.
+//                      Off by default: at 4096 a CPU round takes seconds.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -48,6 +59,26 @@ const Config kConfigs[] = {
     {"led-subtb N8", Objective::kLEDSubTB, 8},
 };
 constexpr int kSubTB = 2, kLED1 = 4, kLED8 = 5;
+constexpr int kNumConfigs = 6;
+// The batch sweep's width and batches (--batch_sweep).
+constexpr int kSweepHidden = 256;
+constexpr int kSweepBatches[] = {32, 256, 4096};
+
+// Set once by main() from its flags, before any benchmark runs.
+struct BenchFlags {
+  torch::Device device = torch::kCPU;
+  int threads = 1;
+  bool batch_sweep = false;
+};
+BenchFlags& Flags() {
+  static BenchFlags flags;
+  return flags;
+}
+
+// Ends a timed iteration: waits for the device's queued work, if any.
+void WaitForDevice() {
+  if (Flags().device.is_cuda()) torch::cuda::synchronize();
+}
 
 const BagTask& Bag() {
   static const BagTask* task = new BagTask();
@@ -109,6 +140,7 @@ std::unique_ptr<Trainer> MakeTrainer(const Config& config, int hidden) {
   options.subtb_lambda = kLambda;
   options.hidden = hidden;
   options.layers = kLayers;
+  options.device = Flags().device;
   auto trainer = Trainer::Create(Bag(), options);
   if (!trainer.ok()) std::abort();  // fixed, valid options
   return *std::move(trainer);
@@ -116,17 +148,25 @@ std::unique_ptr<Trainer> MakeTrainer(const Config& config, int hidden) {
 
 // Args: config index, batch, hidden.
 void BM_Round(benchmark::State& state) {
-  ConfigureCompute(1);
+  ConfigureCompute(Flags().threads);
   const Config& config = kConfigs[state.range(0)];
   const int batch = static_cast<int>(state.range(1));
   auto trainer = MakeTrainer(config, static_cast<int>(state.range(2)));
   PoolSource source(batch);
+  // One untimed round: on CUDA the first one also pays for cuBLAS handles and
+  // the caching allocator's first blocks.
+  if (auto warm = trainer->Round(source); !warm.ok()) {
+    state.SkipWithError(std::string(warm.status().message()).c_str());
+    return;
+  }
+  WaitForDevice();
   for (auto _ : state) {
     auto stats = trainer->Round(source);
     if (!stats.ok()) {
       state.SkipWithError(std::string(stats.status().message()).c_str());
       return;
     }
+    WaitForDevice();
   }
   state.SetLabel(absl::StrCat(config.label, " 2x", state.range(2)));
   state.counters["rounds_per_s"] =
@@ -135,31 +175,43 @@ void BM_Round(benchmark::State& state) {
 
 void RoundArgs(benchmark::internal::Benchmark* b) {
   for (int hidden : {16, 256}) {
-    for (int c = 0; c < 6; ++c) b->Args({c, 32, hidden});
+    for (int c = 0; c < kNumConfigs; ++c) b->Args({c, 32, hidden});
   }
+}
+
+// The sweep's larger batches; batch 32 at 2x256 is among the rounds above.
+void RegisterBatchSweep() {
+  auto* b = benchmark::RegisterBenchmark("BM_Round", BM_Round);
+  for (int batch : kSweepBatches) {
+    if (batch == 32) continue;
+    for (int c = 0; c < kNumConfigs; ++c) b->Args({c, batch, kSweepHidden});
+  }
+  b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 BENCHMARK(BM_Round)->Apply(RoundArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Args: batch, hidden. The policy step sees 2 x batch trajectories (fresh +
 // replayed), the r_phi step `batch`, as in a round.
 void BM_PolicyStep(benchmark::State& state) {
-  ConfigureCompute(1);
+  ConfigureCompute(Flags().threads);
   auto trainer = MakeTrainer(kConfigs[kLED8], static_cast<int>(state.range(1)));
   PoolSource source(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     auto loss = trainer->PolicyStep(*source.PolicyBatch());
     if (!loss.ok()) state.SkipWithError(std::string(loss.status().message()).c_str());
+    WaitForDevice();
   }
 }
 BENCHMARK(BM_PolicyStep)->Args({32, 16})->Args({32, 256})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_PotentialStep(benchmark::State& state) {
-  ConfigureCompute(1);
+  ConfigureCompute(Flags().threads);
   auto trainer = MakeTrainer(kConfigs[kLED8], static_cast<int>(state.range(1)));
   PoolSource source(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     auto loss = trainer->PotentialStep(*source.PotentialBatch());
     if (!loss.ok()) state.SkipWithError(std::string(loss.status().message()).c_str());
+    WaitForDevice();
   }
 }
 BENCHMARK(BM_PotentialStep)->Args({32, 16})->Args({32, 256})->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -179,7 +231,7 @@ void BM_BuildBatch(benchmark::State& state) {
 BENCHMARK(BM_BuildBatch)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_Gemm(benchmark::State& state) {
-  ConfigureCompute(1);
+  ConfigureCompute(1);  // the one-thread bound, whatever --threads
   const int64_t n = state.range(0);
   torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
   torch::Tensor c = torch::empty({n, n});
@@ -221,8 +273,8 @@ double LedRoundFlops(int batch, int hidden, int potential_steps) {
   return policy_step + potential_steps * potential_step;
 }
 
-std::string RoundName(int config, int hidden) {
-  return absl::StrCat("BM_Round/", config, "/32/", hidden, "/real_time");
+std::string RoundName(int config, int hidden, int batch = 32) {
+  return absl::StrCat("BM_Round/", config, "/", batch, "/", hidden, "/real_time");
 }
 
 void Summarise(const BenchRuns& runs) {
@@ -248,11 +300,60 @@ void Summarise(const BenchRuns& runs) {
                           SecondsPerIteration(runs, RoundName(kLED8, 256));
   PrintSummary("led-subtb N8 2x256 round, useful GFLOP/s", achieved / 1e9, "GFLOP/s");
   PrintSummary("led-subtb N8 2x256 round, fraction of the GEMM rate", achieved / gemm, "");
+  if (!Flags().batch_sweep) return;
+  // Named without the device, so that runs on two devices line up
+  // (scripts/gpu-check.sh).
+  for (int batch : kSweepBatches) {
+    for (int c = 0; c < kNumConfigs; ++c) {
+      PrintSummary(absl::StrFormat("round ms, %s, batch %d+%d, 2x%d", kConfigs[c].label,
+                                   batch, batch, kSweepHidden),
+                   1e3 * SecondsPerIteration(runs, RoundName(c, kSweepHidden, batch)), "ms");
+    }
+  }
+}
+
+// Takes this binary's flags out of argv (see the top of the file). Returns
+// false, with a message, on a bad value.
+bool ParseFlags(int* argc, char** argv) {
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--device=", 0) == 0) {
+      const std::string name = arg.substr(9);
+      if (name == "cuda") {
+        if (!torch::cuda::is_available()) {
+          std::fprintf(stderr, "--device=cuda: this LibTorch sees no CUDA device\n");
+          return false;
+        }
+        Flags().device = torch::kCUDA;
+      } else if (name != "cpu") {
+        std::fprintf(stderr, "--device must be cpu or cuda, got '%s'\n", name.c_str());
+        return false;
+      }
+    } else if (arg.rfind("--threads=", 0) == 0) {
+      Flags().threads = std::atoi(arg.c_str() + 10);
+      if (Flags().threads < 1) {
+        std::fprintf(stderr, "--threads must be >= 1, got '%s'\n", arg.c_str() + 10);
+        return false;
+      }
+    } else if (arg == "--batch_sweep") {
+      Flags().batch_sweep = true;
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  *argc = kept;
+  argv[kept] = nullptr;
+  return true;
 }
 
 }  // namespace
 }  // namespace ledgfn
 
 int main(int argc, char** argv) {
+  if (!ledgfn::ParseFlags(&argc, argv)) return 2;
+  if (ledgfn::Flags().batch_sweep) ledgfn::RegisterBatchSweep();
+  std::printf("learner_step_bench: device %s, %d compute thread(s)\n",
+              ledgfn::Flags().device.str().c_str(), ledgfn::Flags().threads);
   return ledgfn::RunBenchmarks(argc, argv, ledgfn::Summarise);
 }

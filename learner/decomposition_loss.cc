@@ -13,27 +13,28 @@ torch::Tensor DrawKeepMask(const TrajectoryBatch& batch, double dropout,
                            std::mt19937_64& rng) {
   const int64_t B = batch.batch_size;
   const int64_t L = batch.max_length;
-  torch::Tensor lengths = batch.nonstop_lengths.to(torch::kCPU);
-  const int64_t* tn = lengths.data_ptr<int64_t>();
-  std::vector<float> keep(B * L, 0.0f);
+  const torch::Device device = batch.energy.device();
+  const std::vector<int64_t>& tn = batch.host_nonstop_lengths;
+  torch::Tensor keep =
+      torch::zeros({B, L}, torch::TensorOptions().dtype(torch::kFloat).pinned_memory(
+                               device.is_cuda()));
+  float* k = keep.data_ptr<float>();
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   for (int64_t b = 0; b < B; ++b) {
     if (tn[b] == 0) continue;
     const double p = DropoutProbability(dropout, tn[b]);
     int kept = 0;
     for (int64_t t = 0; t < tn[b]; ++t) {
-      const bool k = uniform(rng) >= p;
-      keep[b * L + t] = k ? 1.0f : 0.0f;
-      kept += k;
+      const bool draw = uniform(rng) >= p;
+      k[b * L + t] = draw ? 1.0f : 0.0f;
+      kept += draw;
     }
     if (kept == 0) {
       std::uniform_int_distribution<int64_t> pick(0, tn[b] - 1);
-      keep[b * L + pick(rng)] = 1.0f;
+      k[b * L + pick(rng)] = 1.0f;
     }
   }
-  return torch::from_blob(keep.data(), {B, L}, torch::kFloat)
-      .clone()
-      .to(batch.energy.device());
+  return keep.to(device, /*non_blocking=*/true);
 }
 
 torch::Tensor DecompositionLoss(const torch::Tensor& phi,

@@ -20,7 +20,9 @@ namespace ledgfn {
 // `dropout` when it is >= 0, otherwise the paper's rule 0.1 (T' < 10) or 0.2.
 double DropoutProbability(double dropout, int64_t nonstop_length);
 
-// keep mask z: [B, L] float in {0,1}, zero outside the non-stop transitions.
+// keep mask z: [B, L] float in {0,1}, zero outside the non-stop transitions,
+// on the batch's device. Drawn on the host from the batch's host-side lengths
+// and copied without waiting (from pinned memory) when that device is a GPU.
 torch::Tensor DrawKeepMask(const TrajectoryBatch& batch, double dropout,
                            std::mt19937_64& rng);
 

@@ -10,6 +10,7 @@
 #include "learner/balance_loss.h"
 #include "learner/credit_assignment.h"
 #include "learner/decomposition_loss.h"
+#include "learner/grad_clip.h"
 #include "learner/policy_loss.h"
 #include "learner/torch_status.h"
 
@@ -86,8 +87,11 @@ absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
   std::vector<const Trajectory*> ptrs;
   ptrs.reserve(refs.size());
   for (const auto& r : refs) ptrs.push_back(r.get());
+  // Bound for a GPU, the batch is assembled in pinned memory and copied
+  // asynchronously: the host goes on to the next kernels meanwhile.
   auto batch = BuildTrajectoryBatch(task_, ptrs,
-                                    UsesPartialEnergies(options_.objective));
+                                    UsesPartialEnergies(options_.objective),
+                                    /*pinned=*/options_.device.is_cuda());
   if (!batch.ok()) return batch.status();
   return batch->To(options_.device);
 }
@@ -104,7 +108,7 @@ bool Trainer::ApplyStep(double value, torch::Tensor loss,
   }
   optimizer.zero_grad();
   loss.backward();
-  torch::nn::utils::clip_grad_norm_(params, options_.grad_clip);
+  ClipGradNorm(params, options_.grad_clip);
   optimizer.step();
   return true;
 }

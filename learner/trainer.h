@@ -7,8 +7,11 @@
 // A step whose loss is not finite is skipped and counted (never reaches the
 // optimizer).
 //
-// Models and optimizers live on `options.device`; the same code runs on CPU
-// and CUDA.
+// Models, optimizers and batches live on `options.device`; the same code runs
+// on CPU and CUDA. On CUDA a step waits for the device once, to read the loss
+// (which is logged, and decides whether the step is skipped); batches are
+// assembled in pinned host memory and copied asynchronously, and the gradient
+// clip stays on the device (learner/grad_clip.h).
 //
 // Save/Load carry everything that makes the next steps reproducible (both
 // networks, log Z, both optimizers' state, step, skipped count, the RNG of

@@ -16,14 +16,17 @@ TrajectoryBatch TrajectoryBatch::To(const torch::Device& device) const {
         &out.backward_actions, &out.transition_mask, &out.nonstop_mask,
         &out.lengths, &out.nonstop_lengths, &out.energy, &out.partial_energy,
         &out.uniform_log_pb}) {
-    if (t->defined()) *t = t->pin_memory().to(device, /*non_blocking=*/true);
+    if (!t->defined()) continue;
+    // From pageable host memory the copy would be staged synchronously.
+    const bool pin = t->is_cpu() && !t->is_pinned();
+    *t = (pin ? t->pin_memory() : *t).to(device, /*non_blocking=*/true);
   }
   return out;
 }
 
 absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
     const Task& task, absl::Span<const Trajectory* const> trajectories,
-    bool with_partial_energies) {
+    bool with_partial_energies, bool pinned) {
   const int64_t batch = static_cast<int64_t>(trajectories.size());
   if (batch == 0) return absl::InvalidArgumentError("empty trajectory batch");
   const bool has_stop = task.has_stop_action();
@@ -64,9 +67,10 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
   const int64_t F = task.feature_size();
   const int64_t A = task.num_forward_actions();
   const int64_t Ab = task.num_backward_actions();
-  auto f32 = torch::TensorOptions().dtype(torch::kFloat);
-  auto i64 = torch::TensorOptions().dtype(torch::kLong);
-  auto u8 = torch::TensorOptions().dtype(torch::kBool);
+  auto host = torch::TensorOptions().pinned_memory(pinned);
+  auto f32 = host.dtype(torch::kFloat);
+  auto i64 = host.dtype(torch::kLong);
+  auto u8 = host.dtype(torch::kBool);
 
   TrajectoryBatch out;
   out.batch_size = batch;
@@ -103,6 +107,7 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
                        ? out.partial_energy.data_ptr<float>()
                        : nullptr;
 
+  out.host_nonstop_lengths.resize(batch);
   out.objects.reserve(batch);
   for (int64_t b = 0; b < batch; ++b) {
     const Trajectory& traj = *trajectories[b];
@@ -111,6 +116,7 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
     const int64_t Tn = static_cast<int64_t>(s.size()) - 1;
     lengths[b] = T;
     nonstop_lengths[b] = Tn;
+    out.host_nonstop_lengths[b] = Tn;
     energy[b] = static_cast<float>(traj.energy);
     for (int64_t t = 0; t <= Tn; ++t) {
       const int64_t row = b * (L + 1) + t;

@@ -19,7 +19,10 @@
 //                                requested; FL objectives)
 //   uniform_log_pb  [B, L]       log(1 / #valid backward actions at s_{t+1})
 //                                for non-stop transitions, 0 elsewhere
-// Every tensor is on the CPU; `To(device)` moves them.
+// Every tensor is built on the CPU, in page-locked ("pinned") memory when
+// asked, which a CUDA LibTorch can copy to the GPU asynchronously; `To(device)`
+// moves them. The host-side fields (`host_nonstop_lengths`, `objects`) stay
+// on the host so that nothing needs reading back from the device.
 #ifndef LEDGFN_LEARNER_TRAJECTORY_BATCH_H_
 #define LEDGFN_LEARNER_TRAJECTORY_BATCH_H_
 
@@ -49,18 +52,25 @@ struct TrajectoryBatch {
   torch::Tensor energy;
   torch::Tensor partial_energy;  // undefined unless requested
   torch::Tensor uniform_log_pb;
+  // T'_b again, on the host (for the dropout masks of r_phi's loss).
+  std::vector<int64_t> host_nonstop_lengths;
   // The terminal object x of each trajectory.
   std::vector<State> objects;
 
+  // A copy on `device`; the tensors themselves when it is the CPU. To a GPU,
+  // the copies are asynchronous (non-blocking) from pinned memory: tensors
+  // built pinned go as they are, others are pinned first.
   TrajectoryBatch To(const torch::Device& device) const;
 };
 
 // Validates every trajectory against the task (Task::Replay) and, when
 // `with_partial_energies`, that it carries T'+1 finite partial energies.
-// INVALID_ARGUMENT names the offending trajectory.
+// INVALID_ARGUMENT names the offending trajectory. `pinned` allocates the
+// tensors in pinned memory, for a batch bound for a GPU; it needs a LibTorch
+// with CUDA and a device.
 absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
     const Task& task, absl::Span<const Trajectory* const> trajectories,
-    bool with_partial_energies);
+    bool with_partial_energies, bool pinned = false);
 
 }  // namespace ledgfn
 

@@ -7,13 +7,16 @@
 namespace ledgfn {
 
 std::vector<float> FlattenParameters(torch::nn::Module& module) {
-  std::vector<float> flat;
+  std::vector<torch::Tensor> parts;
   for (const auto& p : module.parameters()) {
-    torch::Tensor cpu = p.detach().to(torch::kCPU, torch::kFloat).contiguous();
-    const float* data = cpu.data_ptr<float>();
-    flat.insert(flat.end(), data, data + cpu.numel());
+    parts.push_back(p.detach().to(torch::kFloat).reshape({-1}));
   }
-  return flat;
+  if (parts.empty()) return {};
+  // Concatenated where the parameters live, then one copy to the host (one
+  // transfer, one wait, when they are on a GPU).
+  const torch::Tensor cpu = torch::cat(parts).to(torch::kCPU).contiguous();
+  const float* data = cpu.data_ptr<float>();
+  return std::vector<float>(data, data + cpu.numel());
 }
 
 absl::Status LoadFlatParameters(torch::nn::Module& module,

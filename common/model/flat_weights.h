@@ -14,7 +14,8 @@
 
 namespace ledgfn {
 
-// Copies every parameter (on any device) into one host vector.
+// Copies every parameter (on any device) into one host vector, with one
+// device-to-host copy of all of them.
 std::vector<float> FlattenParameters(torch::nn::Module& module);
 
 // Overwrites the module's parameters; INVALID_ARGUMENT when the size differs.

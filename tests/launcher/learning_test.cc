@@ -1,10 +1,12 @@
 // Learning end to end through the embedded trainer, with fixed seeds and
 // exact evaluation (DESIGN §2.6). Each case runs well under 60 s on 2 cores.
+// The learner trains on the device of LEDGFN_TEST_DEVICE (tests/test_device.h).
 #include <torch/torch.h>
 
 #include "common/task.h"
 #include "gtest/gtest.h"
 #include "launcher/embedded_trainer.h"
+#include "tests/test_device.h"
 
 namespace ledgfn {
 namespace {
@@ -25,6 +27,7 @@ EmbeddedOptions HypergridOptions(Objective objective) {
   o.trainer.log_z_lr = 0.1;
   o.trainer.hidden = 64;
   o.trainer.seed = 1;
+  o.trainer.device = TestDevice();
   o.batch_size = 16;
   o.rounds = 2000;
   o.eval_every = 2000;
@@ -70,6 +73,7 @@ TEST(BagLearningTest, LedSubTbFindsModesAndHalvesExactL1) {
   o.trainer.potential_lr = d.potential_lr;
   o.trainer.hidden = d.hidden;
   o.trainer.seed = 0;
+  o.trainer.device = TestDevice();
   o.batch_size = d.batch_size;
   o.replay_batch_size = d.replay_batch_size;
   o.epsilon = d.epsilon;

@@ -1,7 +1,8 @@
 // Learner checkpoints (learner/checkpoint.h) and the policy-version lease
 // (learner/version_lease.h): a restored trainer continues bit for bit,
 // unusable checkpoints are passed over, old ones pruned, incompatible
-// flags rejected, and versions never repeat across restarts.
+// flags rejected, and versions never repeat across restarts. Trainers run on
+// the device of LEDGFN_TEST_DEVICE (tests/test_device.h).
 #include "learner/checkpoint.h"
 
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "common/hypergrid_task.h"
 #include "gtest/gtest.h"
 #include "learner/version_lease.h"
+#include "tests/test_device.h"
 
 namespace ledgfn {
 namespace {
@@ -67,6 +69,7 @@ class CheckpointTest : public ::testing::Test {
     options_.hidden = 16;
     options_.potential_steps = 2;
     options_.seed = 3;
+    options_.device = TestDevice();
   }
   ~CheckpointTest() override { fs::remove_all(dir_); }
 
@@ -129,7 +132,7 @@ TEST_F(CheckpointTest, RestoredTrainerContinuesBitForBit) {
   const auto fixed = Batch(task_, rng_, 8);
   std::vector<const Trajectory*> ptrs;
   for (const auto& t : fixed) ptrs.push_back(t.get());
-  const TrajectoryBatch batch = *BuildTrajectoryBatch(task_, ptrs, false);
+  const TrajectoryBatch batch = BuildTrajectoryBatch(task_, ptrs, false)->To(TestDevice());
   EXPECT_EQ(trainer->ComputePolicyLoss(batch)->item<double>(),
             copy.ComputePolicyLoss(batch)->item<double>());
   // Negative control: the same weights without the optimizer and RNG state.

@@ -1,5 +1,6 @@
 // Every objective on a tiny hand-built batch against values computed in the
-// test, plus the identities of DESIGN §2.1-2.2.
+// test, plus the identities of DESIGN §2.1-2.2, on the device of
+// LEDGFN_TEST_DEVICE (tests/test_device.h).
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -15,6 +16,7 @@
 #include "learner/policy_loss.h"
 #include "learner/trainer.h"
 #include "learner/trajectory_batch.h"
+#include "tests/test_device.h"
 
 namespace ledgfn {
 namespace {
@@ -32,7 +34,7 @@ class ObjectiveTest : public ::testing::Test {
     tau2_.actions = {2};
     tau2_.energy = task_.Energy({0, 0});
     tau2_.partial_energies = {task_.PartialEnergy({0, 0})};
-    batch_ = *BuildTrajectoryBatch(task_, {&tau1_, &tau2_}, true);
+    batch_ = BuildTrajectoryBatch(task_, {&tau1_, &tau2_}, true)->To(TestDevice());
     // Network outputs: the same forward logits (1, 2, 3) and backward
     // logits (0.5, -0.5) at every state; log-flows 0.3 * t - 0.2 * b.
     const int64_t L = batch_.max_length;  // 4
@@ -43,7 +45,11 @@ class ObjectiveTest : public ::testing::Test {
     out_.log_flow = torch::zeros({2, L + 1});
     for (int b = 0; b < 2; ++b)
       for (int t = 0; t <= L; ++t) out_.log_flow[b][t] = flow(b, t);
+    for (torch::Tensor* t : {&out_.forward_logits, &out_.backward_logits, &out_.log_flow}) {
+      *t = t->to(TestDevice());
+    }
   }
+  static torch::Tensor Scalar(double v) { return torch::tensor(v).to(TestDevice()); }
 
   static double flow(int b, int t) { return 0.3 * t - 0.2 * b; }
   static double lse(std::vector<double> v) {
@@ -88,7 +94,7 @@ class ObjectiveTest : public ::testing::Test {
   double Loss(const CreditAssignment& credits, SpanWeighting w, double lambda,
               double log_z) {
     torch::Tensor weights = SpanWeights(batch_.lengths, batch_.max_length, w, lambda);
-    return PolicyLoss(PolicyLossInputs{&out_, torch::tensor(log_z), &batch_,
+    return PolicyLoss(PolicyLossInputs{&out_, Scalar(log_z), &batch_,
                                        &credits, weights, false})
         .item<double>();
   }
@@ -166,7 +172,8 @@ TEST_F(ObjectiveTest, ForwardLookingCreditsAndZeroTerminalBoundary) {
 }
 
 TEST_F(ObjectiveTest, LedCreditsRedistributeToTheEnergyAndStopCarriesNothing) {
-  torch::Tensor phi = torch::tensor({{0.4f, -1.3f, 2.2f, 99.0f}, {5.0f, 6.0f, 7.0f, 8.0f}});
+  torch::Tensor phi = torch::tensor({{0.4f, -1.3f, 2.2f, 99.0f}, {5.0f, 6.0f, 7.0f, 8.0f}})
+                          .to(TestDevice());
   CreditAssignment led = LearnedCredits(phi, batch_, LedVariant::kRedistribute);
   const double share = (tau1_.energy - (0.4 - 1.3 + 2.2)) / 3;
   EXPECT_NEAR(led.credits[0][0].item<double>(), 0.4 + share, 1e-6);
@@ -188,7 +195,8 @@ TEST_F(ObjectiveTest, LedCreditsRedistributeToTheEnergyAndStopCarriesNothing) {
 }
 
 TEST_F(ObjectiveTest, LedStarTerminalBoundaryIsSumOfPotentialsMinusEnergy) {
-  torch::Tensor phi = torch::tensor({{0.4f, -1.3f, 2.2f, 99.0f}, {5.0f, 6.0f, 7.0f, 8.0f}});
+  torch::Tensor phi = torch::tensor({{0.4f, -1.3f, 2.2f, 99.0f}, {5.0f, 6.0f, 7.0f, 8.0f}})
+                          .to(TestDevice());
   CreditAssignment star = LearnedCredits(phi, batch_, LedVariant::kCorrection);
   EXPECT_NEAR(star.terminal_log_flow[0].item<double>(), 0.4 - 1.3 + 2.2 - tau1_.energy, 1e-6);
   EXPECT_NEAR(star.terminal_log_flow[1].item<double>(), -tau2_.energy, 1e-6);
@@ -203,10 +211,11 @@ TEST_F(ObjectiveTest, FullSpanOfAnyCreditsIsTrajectoryBalanceWithSummedCredits) 
     torch::Tensor c = torch::zeros({2, 4});
     for (int t = 0; t < 4; ++t) c[0][t] = normal(rng);
     c[1][0] = normal(rng);
-    CreditAssignment credits{c, torch::zeros({2})};
+    c = c.to(TestDevice());
+    CreditAssignment credits{c, torch::zeros({2}, TestDevice())};
     const double log_z = normal(rng);
     torch::Tensor terms = TransitionLogRatios(out_, batch_, false) + c;
-    torch::Tensor flows = StateLogFlows(out_.log_flow, torch::tensor(log_z), batch_,
+    torch::Tensor flows = StateLogFlows(out_.log_flow, Scalar(log_z), batch_,
                                         credits.terminal_log_flow);
     torch::Tensor r = SpanResiduals(flows, terms);
     const auto r1 = Ratios1();
@@ -232,9 +241,11 @@ TEST(DecompositionLossTest, FixedMaskByHand) {
   a.energy = 1.7;
   b.actions = {2};  // T' = 0: skipped
   b.energy = 0.4;
-  TrajectoryBatch batch = *BuildTrajectoryBatch(task, {&a, &b}, false);
-  torch::Tensor phi = torch::tensor({{0.2f, 0.5f, -0.1f, 9.0f}, {1.0f, 1.0f, 1.0f, 1.0f}});
-  torch::Tensor keep = torch::tensor({{1.0f, 0.0f, 1.0f, 0.0f}, {0.0f, 0.0f, 0.0f, 0.0f}});
+  TrajectoryBatch batch = BuildTrajectoryBatch(task, {&a, &b}, false)->To(TestDevice());
+  torch::Tensor phi =
+      torch::tensor({{0.2f, 0.5f, -0.1f, 9.0f}, {1.0f, 1.0f, 1.0f, 1.0f}}).to(TestDevice());
+  torch::Tensor keep =
+      torch::tensor({{1.0f, 0.0f, 1.0f, 0.0f}, {0.0f, 0.0f, 0.0f, 0.0f}}).to(TestDevice());
   // C = 2 kept transitions: (1.7/3 - (0.2 - 0.1)/2)^2, averaged over the one
   // trajectory with T' > 0.
   const double expected = std::pow(1.7 / 3 - 0.1 / 2, 2);
@@ -245,7 +256,7 @@ TEST(DecompositionLossTest, AllDroppedKeepsExactlyOneAndRuleOfDropout) {
   HypergridTask task(2, 8, 0.1, 0.5, 2.0);
   Trajectory a;
   a.actions = {0, 0, 1, 1, 0, 2};
-  TrajectoryBatch batch = *BuildTrajectoryBatch(task, {&a}, false);
+  TrajectoryBatch batch = BuildTrajectoryBatch(task, {&a}, false)->To(TestDevice());
   std::mt19937_64 rng(3);
   for (int i = 0; i < 50; ++i) {
     torch::Tensor keep = DrawKeepMask(batch, 0.999999, rng);
@@ -264,11 +275,12 @@ TEST(TrainerTest, PolicyLossSendsNoGradientIntoThePotential) {
   TrainerOptions options;
   options.objective = Objective::kLEDSubTB;
   options.hidden = 16;
+  options.device = TestDevice();
   auto trainer = *Trainer::Create(task, options);
   Trajectory a;
   a.actions = {0, 1, 1, 2};
   a.energy = task.Energy({1, 2});
-  TrajectoryBatch batch = *BuildTrajectoryBatch(task, {&a}, false);
+  TrajectoryBatch batch = BuildTrajectoryBatch(task, {&a}, false)->To(TestDevice());
   torch::Tensor loss = *trainer->ComputePolicyLoss(batch);
   loss.backward();
   for (const auto& p : trainer->potential()->parameters()) {
@@ -292,7 +304,9 @@ TEST(TrainerTest, RejectsBadOptions) {
 
 TEST(TrainerTest, InvalidTrajectoryIsAnErrorNotACrash) {
   HypergridTask task(2, 4, 0.1, 0.5, 2.0);
-  auto trainer = *Trainer::Create(task, TrainerOptions{});
+  TrainerOptions options;
+  options.device = TestDevice();
+  auto trainer = *Trainer::Create(task, options);
   auto bad = std::make_shared<Trajectory>();
   bad->actions = {0, 0, 0, 0, 2};  // walks off the grid
   EXPECT_EQ(trainer->PolicyStep({bad}).status().code(), absl::StatusCode::kInvalidArgument);
