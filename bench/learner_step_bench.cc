@@ -191,28 +191,31 @@ void RegisterBatchSweep() {
 BENCHMARK(BM_Round)->Apply(RoundArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Args: batch, hidden. The policy step sees 2 x batch trajectories (fresh +
-// replayed), the r_phi step `batch`, as in a round.
-void BM_PolicyStep(benchmark::State& state) {
+// replayed), the r_phi step `batch`, as in a round. `step(trainer, source)`
+// does one step of the kind timed.
+template <typename Step>
+void TimeSteps(benchmark::State& state, Step step) {
   ConfigureCompute(Flags().threads);
   auto trainer = MakeTrainer(kConfigs[kLED8], static_cast<int>(state.range(1)));
   PoolSource source(static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    auto loss = trainer->PolicyStep(*source.PolicyBatch());
+    absl::StatusOr<double> loss = step(*trainer, source);
     if (!loss.ok()) state.SkipWithError(std::string(loss.status().message()).c_str());
     WaitForDevice();
   }
 }
+
+void BM_PolicyStep(benchmark::State& state) {
+  TimeSteps(state, [](Trainer& trainer, PoolSource& source) {
+    return trainer.PolicyStep(*source.PolicyBatch());
+  });
+}
 BENCHMARK(BM_PolicyStep)->Args({32, 16})->Args({32, 256})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_PotentialStep(benchmark::State& state) {
-  ConfigureCompute(Flags().threads);
-  auto trainer = MakeTrainer(kConfigs[kLED8], static_cast<int>(state.range(1)));
-  PoolSource source(static_cast<int>(state.range(0)));
-  for (auto _ : state) {
-    auto loss = trainer->PotentialStep(*source.PotentialBatch());
-    if (!loss.ok()) state.SkipWithError(std::string(loss.status().message()).c_str());
-    WaitForDevice();
-  }
+  TimeSteps(state, [](Trainer& trainer, PoolSource& source) {
+    return trainer.PotentialStep(*source.PotentialBatch());
+  });
 }
 BENCHMARK(BM_PotentialStep)->Args({32, 16})->Args({32, 256})->Unit(benchmark::kMillisecond)->UseRealTime();
 
