@@ -5,16 +5,22 @@
 #
 # Builds first (scripts/setup.sh), then runs, each with one compute thread
 # unless it says otherwise:
-#   bench/sampling_bench      batched sampling per task and batch size
-#   bench/learner_step_bench  one learner round per objective, step costs, GEMM bound
-#   bench/replay_bench        replay table in-process, and 1M bag trajectories' RSS
-#   bench/grpc_insert_bench   Replay inserts over loopback gRPC, 1 and 4 writers
-#   bench/broadcast_bench     policy publish -> received by 1 and 8 watchers
-#   bench/e2e.sh              embedded and distributed runs, actor scale-out,
-#                             objectives at a fixed oracle cost, every role's RSS
+#   build/bench/sampling_bench      batched sampling per task and batch size
+#   build/bench/learner_step_bench  one learner round per objective, step
+#                                   costs, the GEMM bound
+#   build/bench/replay_bench        replay table in-process, 1M bag
+#                                   trajectories' resident memory
+#   build/bench/grpc_insert_bench   Replay inserts over loopback gRPC, 1 and
+#                                   4 writers
+#   build/bench/broadcast_bench     policy publish -> received by 1 and 8
+#                                   watchers
+#   bench/e2e.sh                    embedded and distributed runs, actor
+#                                   scale-out,
+#                                   objectives at a fixed oracle cost,
+#                                   every role's RSS
 # Each writes its full output to DIR (default: bench-results/<date>/), and
 # every figure with a target is printed with its verdict ("met"/"MISSED").
-# The whole run takes about 12 minutes on 2 cores. --strict exits 1 when a
+# The whole run takes about 6 minutes on 2 cores. --strict exits 1 when a
 # target is missed (the machines are shared: rerun before believing a miss).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +33,7 @@ for arg in "$@"; do
     --out=*) OUT="${arg#--out=}" ;;
     --strict) STRICT=1 ;;
     --e2e-seconds=*) E2E_ARGS+=("--seconds=${arg#--e2e-seconds=}") ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
