@@ -15,9 +15,8 @@
 #   build/bench/broadcast_bench     policy publish -> received by 1 and 8
 #                                   watchers
 #   bench/e2e.sh                    embedded and distributed runs, actor
-#                                   scale-out,
-#                                   objectives at a fixed oracle cost,
-#                                   every role's RSS
+#                                   scale-out, objectives at a fixed oracle
+#                                   cost, every role's RSS
 # Each writes its full output to DIR (default: bench-results/<date>/), and
 # every figure with a target is printed with its verdict ("met"/"MISSED").
 # The whole run takes about 6 minutes on 2 cores. --strict exits 1 when a
