@@ -13,6 +13,7 @@
 #include "fuzz/fuzz_support.h"
 #include "proto/ledgfn.pb.h"
 #include "proto/policy_checksum.h"
+#include "proto/policy_chunks.h"
 #include "proto/trajectory_codec.h"
 
 namespace ledgfn {
@@ -70,22 +71,12 @@ std::string Record(const proto::PolicyChunk& chunk) {
 
 // `values` as version `version`, cut into chunks of `chunk_bytes`.
 std::string Version(int64_t version, const std::vector<float>& values,
-                    size_t chunk_bytes, uint64_t checksum) {
-  const std::string bytes(reinterpret_cast<const char*>(values.data()),
-                          values.size() * sizeof(float));
+                    int chunk_bytes, uint64_t checksum) {
   std::string out;
-  size_t offset = 0;
-  do {
-    proto::PolicyChunk chunk;
-    chunk.set_version(version);
-    chunk.set_total_bytes(static_cast<int64_t>(bytes.size()));
-    chunk.set_checksum(checksum);
-    chunk.set_offset(static_cast<int64_t>(offset));
-    chunk.set_data(bytes.substr(offset, chunk_bytes));
-    offset = std::min(bytes.size(), offset + chunk_bytes);
-    chunk.set_last(offset == bytes.size());
+  for (const proto::PolicyChunk& chunk :
+       SplitPolicyVersion(version, values, checksum, chunk_bytes)) {
     out += Record(chunk);
-  } while (offset < bytes.size());
+  }
   return out;
 }
 

@@ -1,16 +1,11 @@
 #include "learner/policy_service.h"
 
 #include <algorithm>
-#include <cstring>
 #include <utility>
 
-#include "absl/base/config.h"
 #include "proto/policy_checksum.h"
+#include "proto/policy_chunks.h"
 #include "proto/server_util.h"
-
-#if !defined(ABSL_IS_LITTLE_ENDIAN)
-#error "PolicyChunk data is little-endian float32; add a byte swap here."
-#endif
 
 namespace ledgfn {
 namespace {
@@ -57,7 +52,8 @@ std::shared_ptr<const PolicyServiceImpl::Encoded> PolicyServiceImpl::Encode(
     return cache_;
   }
   auto encoded = std::make_shared<Encoded>();
-  encoded->checksum = PolicyChecksum(weights->values);
+  encoded->chunks = SplitPolicyVersion(weights->version, weights->values,
+                                       PolicyChecksum(weights->values), chunk_bytes_);
   encoded->weights = std::move(weights);
   cache_ = std::move(encoded);
   {
@@ -70,29 +66,15 @@ std::shared_ptr<const PolicyServiceImpl::Encoded> PolicyServiceImpl::Encode(
 bool PolicyServiceImpl::SendVersion(
     grpc::ServerContext* context, const Encoded& encoded,
     grpc::ServerWriter<proto::PolicyChunk>* writer) {
-  const PolicyWeights& weights = *encoded.weights;
-  const char* bytes = reinterpret_cast<const char*>(weights.values.data());
-  const int64_t total = static_cast<int64_t>(weights.values.size()) *
-                        static_cast<int64_t>(sizeof(float));
-  proto::PolicyChunk chunk;
-  chunk.set_version(weights.version);
-  chunk.set_total_bytes(total);
-  chunk.set_checksum(encoded.checksum);
-  int64_t offset = 0;
-  do {
+  for (const proto::PolicyChunk& chunk : encoded.chunks) {
     if (context->IsCancelled() || shutting_down()) return false;
-    const int64_t n = std::min<int64_t>(chunk_bytes_, total - offset);
-    chunk.set_offset(offset);
-    chunk.set_data(bytes + offset, static_cast<size_t>(n));
-    offset += n;
-    chunk.set_last(offset == total);
     // Blocks under flow control while the client is slow; fails once the
     // call is cancelled or broken.
     if (!writer->Write(chunk)) return false;
     absl::MutexLock lock(&mu_);
     ++stats_.chunks_sent;
-    stats_.bytes_sent += n;
-  } while (offset < total);
+    stats_.bytes_sent += static_cast<int64_t>(chunk.data().size());
+  }
   absl::MutexLock lock(&mu_);
   ++stats_.versions_sent;
   return true;

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -82,14 +83,15 @@ class PolicyServiceImpl final : public proto::Policy::Service {
 
 
  private:
-  // A version with its checksum, as streamed.
+  // A version as streamed: its chunks (proto/policy_chunks.h), built once
+  // and written to every watcher.
   struct Encoded {
     std::shared_ptr<const PolicyWeights> weights;
-    uint64_t checksum = 0;
+    std::vector<proto::PolicyChunk> chunks;
   };
 
-  // `weights` (or a newer version already cached) with its checksum;
-  // computes the checksum at most once per version.
+  // `weights` (or a newer version already cached) as chunks; computes the
+  // checksum and the chunks at most once per version.
   std::shared_ptr<const Encoded> Encode(
       std::shared_ptr<const PolicyWeights> weights)
       ABSL_LOCKS_EXCLUDED(cache_mu_, mu_);

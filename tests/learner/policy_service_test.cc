@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "learner/policy_service.h"
 #include "proto/policy_checksum.h"
+#include "proto/policy_chunks.h"
 #include "learner/weight_store.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/server_util.h"
@@ -438,24 +439,7 @@ TEST(PolicyServiceTest, StopInterruptsTheBackoffWait) {
 std::vector<proto::PolicyChunk> Chunks(int64_t version,
                                        const std::vector<float>& values,
                                        int chunk_bytes) {
-  const std::string bytes(reinterpret_cast<const char*>(values.data()),
-                          values.size() * sizeof(float));
-  const uint64_t sum = PolicyChecksum(values);
-  std::vector<proto::PolicyChunk> chunks;
-  size_t offset = 0;
-  do {
-    proto::PolicyChunk c;
-    c.set_version(version);
-    c.set_total_bytes(static_cast<int64_t>(bytes.size()));
-    c.set_checksum(sum);
-    c.set_offset(static_cast<int64_t>(offset));
-    const size_t n = std::min<size_t>(chunk_bytes, bytes.size() - offset);
-    c.set_data(bytes.substr(offset, n));
-    offset += n;
-    c.set_last(offset == bytes.size());
-    chunks.push_back(std::move(c));
-  } while (offset < bytes.size());
-  return chunks;
+  return SplitPolicyVersion(version, values, PolicyChecksum(values), chunk_bytes);
 }
 
 // Serves a fixed script per call: call i writes calls[i].chunks (optionally
