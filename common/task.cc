@@ -24,6 +24,23 @@ absl::StatusOr<double> Task::ExactLogZ() const {
                    "' has no closed-form log Z; enumerate its state graph"));
 }
 
+absl::StatusOr<std::shared_ptr<const Task>> Task::Instance(
+    const InstanceId& id) const {
+  if (!id.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("task '", name(), "' has a single instance, but the ",
+                     "trajectory names instance ", id.ToString()));
+  }
+  // Non-owning: the task outlives every caller by contract.
+  return std::shared_ptr<const Task>(std::shared_ptr<const Task>(), this);
+}
+
+absl::StatusOr<double> Task::BaselineEnergy(const InstanceId& id) const {
+  (void)id;
+  return absl::UnimplementedError(
+      absl::StrCat("task '", name(), "' has no baseline"));
+}
+
 std::string Task::ToString(const State& x) const {
   return absl::StrJoin(x, ",");
 }

@@ -19,6 +19,17 @@
 //    terminal, and at least one valid backward action unless it is s_0.
 //  * Energies are in the energy domain: R(x) = exp(-E(x)). `PartialEnergy` is
 //    the task-defined energy of any intermediate state (used by FL-GFN).
+//  * Graph tasks (graph() != nullptr, e.g. MIS) describe a state as one label
+//    per node of graph(), in 0..num_node_labels()-1: State[v] is node v's
+//    label and forward/backward action v acts on node v. Their networks are
+//    graph networks over the labels; Features() is still defined.
+//  * Multi-instance tasks (has_instances(), e.g. MIS over many graphs): every
+//    trajectory names its instance by an InstanceId, and Instance(id)
+//    rebuilds that instance's task, on which Replay, masks and features are
+//    evaluated. The multi-instance task itself behaves, for the per-state
+//    methods, as its first training instance, except max_trajectory_length()
+//    which bounds every instance. Single-instance tasks accept only the
+//    empty id, for which Instance() returns the task itself.
 //
 // No torch here: this library is linked by the replay service.
 #ifndef LEDGFN_COMMON_TASK_H_
@@ -29,10 +40,15 @@
 #include <string>
 #include <vector>
 
+#include <random>
+
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/instance_id.h"
 
 namespace ledgfn {
+
+class Graph;
 
 using State = std::vector<int32_t>;
 
@@ -102,6 +118,40 @@ class Task {
 
   virtual TaskDefaults defaults() const = 0;
 
+  // Graph tasks -----------------------------------------------------------
+
+  // The graph whose nodes the state labels; nullptr for vector tasks.
+  virtual const Graph* graph() const { return nullptr; }
+  // Number of distinct node labels (0 for vector tasks).
+  virtual int num_node_labels() const { return 0; }
+
+  // Multi-instance tasks --------------------------------------------------
+
+  virtual bool has_instances() const { return false; }
+  // The task of instance `id`, shared (callers may keep it while the task
+  // lives). Single-instance tasks: the task itself for the empty id,
+  // INVALID_ARGUMENT for any other. Multi-instance tasks: INVALID_ARGUMENT
+  // for an id of another family or outside the task's training and test
+  // sets. Thread-safe.
+  virtual absl::StatusOr<std::shared_ptr<const Task>> Instance(
+      const InstanceId& id) const;
+  // Whether `id` may be trained on (actors sample, replay accepts): the
+  // empty id for single-instance tasks, a training-set id otherwise.
+  virtual bool IsTrainingInstance(const InstanceId& id) const {
+    return id.empty();
+  }
+  // The instance of a new trajectory, drawn uniformly from the training set
+  // (the empty id for single-instance tasks).
+  virtual InstanceId DrawTrainingInstance(std::mt19937_64& rng) const {
+    (void)rng;
+    return {};
+  }
+  // Held-out instances for evaluation (empty for single-instance tasks).
+  virtual std::vector<InstanceId> TestInstances() const { return {}; }
+  // The energy a simple baseline reaches on instance `id` (greedy minimum
+  // degree for MIS); UNIMPLEMENTED when the task has no baseline.
+  virtual absl::StatusOr<double> BaselineEnergy(const InstanceId& id) const;
+
   // Convenience built on the virtual interface ---------------------------
 
   // Replays `actions` from s_0, checking each for legality. Returns the
@@ -114,7 +164,8 @@ class Task {
 };
 
 // Creates a task from its name and the options that select its size, e.g.
-// "hypergrid" (options: dim, side), "set" (size: small/medium/large), "bag".
+// "hypergrid" (options: dim, side), "set" (size: small/medium/large), "bag",
+// "mis" (family, instance counts or edge-list files).
 struct TaskOptions {
   std::string name = "bag";
   int hypergrid_dim = 4;
@@ -126,6 +177,12 @@ struct TaskOptions {
   // Optional file with one 13-letter bag per line (letters 'a'..'g' or
   // 'A'..'G'); empty uses the seeded hash modes.
   std::string bag_modes_file;
+  // mis: the graph family ("rb200-300", "er-<nodes>-<edge probability>"),
+  // or edge-list files (then the family is named after their contents).
+  std::string mis_family = "rb200-300";
+  int mis_train_instances = 1000;
+  int mis_test_instances = 20;
+  std::vector<std::string> mis_edge_list_files;
 };
 absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options);
 

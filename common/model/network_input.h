@@ -1,0 +1,50 @@
+// What the policy and potential networks read for a set of rows (states, or
+// transitions for r_phi), whatever the kind of task:
+//  * vector tasks: dense features [shape..., F] (transitions: [shape..., 2F],
+//    the features of s then of s');
+//  * graph tasks (Task::graph() != nullptr): a GraphBatch with one row per
+//    element of `shape`, row-major; the networks return outputs of leading
+//    shape `shape` (per-node outputs padded to [shape..., max_nodes]).
+#ifndef LEDGFN_COMMON_MODEL_NETWORK_INPUT_H_
+#define LEDGFN_COMMON_MODEL_NETWORK_INPUT_H_
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/model/graph_batch.h"
+#include "common/task.h"
+
+namespace ledgfn {
+
+struct NetworkInput {
+  torch::Tensor features;  // vector tasks
+  GraphBatch graph;        // graph tasks
+  std::vector<int64_t> shape;
+
+  bool is_graph() const { return graph.defined(); }
+  NetworkInput To(const torch::Device& device) const;
+};
+
+// One row: the (instance) task and state, plus the next state for
+// transitions. A row with task == nullptr is padding: zero features, or an
+// empty graph.
+struct NetworkRow {
+  const Task* task = nullptr;
+  const State* state = nullptr;
+  const State* next = nullptr;
+};
+
+// Builds the input of rows whose tasks are all of `kind`'s kind (graph or
+// vector, same feature size). `transitions` asks for (state, next) pairs;
+// `shape` must multiply to rows.size(). INVALID_ARGUMENT on a mismatch.
+absl::StatusOr<NetworkInput> BuildNetworkInput(
+    const Task& kind, absl::Span<const NetworkRow> rows,
+    std::vector<int64_t> shape, bool transitions, bool pinned = false);
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_COMMON_MODEL_NETWORK_INPUT_H_
