@@ -43,6 +43,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/graph.h"
+#include "common/graph_generators.h"  // GenerateRbGraph, GenerateErdosRenyiGraph
 #include "common/task.h"
 
 namespace ledgfn {
@@ -93,10 +94,6 @@ class MisTask : public Task {
 // on ties) and exclude its neighbours. Deterministic; the selected nodes in
 // increasing order.
 std::vector<int32_t> GreedyMinDegreeIndependentSet(const Graph& graph);
-
-// Generators (deterministic in their seed; see the family list above).
-Graph GenerateRbGraph(uint64_t seed, int min_nodes = 200, int max_nodes = 300);
-Graph GenerateErdosRenyiGraph(uint64_t seed, int num_nodes, double p);
 
 struct MisFamilyOptions {
   std::string family = "rb200-300";
