@@ -24,14 +24,25 @@
 //    as in GFlowNet-CombOpt's rbgraph_generator.py: n cliques of k nodes,
 //    n in [20, 25], k in [5, 12], p ~ U[0.3, 1), redrawn until 200 <= n*k
 //    <= 300; our own seeded RNG, so graphs differ from theirs);
-//  * "er-<nodes>-<p>", e.g. "er-100-0.05": Erdős–Rényi G(n, p);
-//  * edge-list files: the family is "file-<16 hex digits>", a hash of every
-//    graph's edges, so processes given different files reject each other's
-//    trajectories; instance i is the i-th file, and training and test sets
-//    are both all files.
+//  * "er-<nodes>-<p>", e.g. "er-100-0.05": Erdős–Rényi G(n, p), nodes in
+//    [1, 100000] written as digits, p in [0, 1] as "<digits>" or
+//    "<digits>.<digits>" (no sign or exponent), and at most 5e7 expected
+//    edges;
+//  * edge-list files: the family is "file-<16 hex digits>", a 64-bit FNV-1a
+//    hash of every graph's node count and edges in file order, so processes
+//    given different files reject each other's trajectories; instance i is
+//    the i-th file, and training and test sets are both all files.
 // Training instances have seeds 0..train_instances-1, test instances seeds
 // kTestSeedBase..kTestSeedBase+test_instances-1. Instance graphs are built
-// on demand and cached (bounded); a graph depends only on (family, seed).
+// on demand and cached (bounded LRU); a graph depends only on (family,
+// seed): its generator seed is an FNV-1a hash of both, so every process
+// rebuilds the same graph (graph_generators.h) and training, test and
+// other families get unrelated ones.
+//
+// The family task itself is the MisTask of training instance 0, except
+// max_trajectory_length() (the most nodes any instance can have) and
+// exactly_enumerable() (only with a single training instance, which then is
+// the whole distribution, of at most kMaxEnumerableNodes nodes).
 #ifndef LEDGFN_COMMON_MIS_TASK_H_
 #define LEDGFN_COMMON_MIS_TASK_H_
 
@@ -99,7 +110,8 @@ struct MisFamilyOptions {
   std::string family = "rb200-300";
   int train_instances = 1000;
   int test_instances = 20;
-  // When non-empty, the graphs of the family (family name is then derived).
+  // When non-empty, the graphs of the family; the family name is then
+  // derived and family, train_instances and test_instances are ignored.
   std::vector<std::string> edge_list_files;
 };
 
@@ -107,10 +119,13 @@ class MisFamilyTask : public MisTask {
  public:
   static constexpr uint64_t kTestSeedBase = 1'000'000'000;
 
-  // INVALID_ARGUMENT for an unknown family name, bad parameters or
-  // unreadable/malformed edge-list files.
+  // INVALID_ARGUMENT for an unknown family name, bad parameters (train
+  // instances outside [1, 1e7], test instances outside [0, 1e7]) or
+  // unreadable/malformed edge-list files. Builds instance 0's graph (and
+  // reads every file) before returning.
   static absl::StatusOr<std::unique_ptr<MisFamilyTask>> Create(
       const MisFamilyOptions& options);
+  ~MisFamilyTask() override;
 
   const std::string& family() const;
   int max_trajectory_length() const override;
@@ -122,16 +137,14 @@ class MisFamilyTask : public MisTask {
   bool IsTrainingInstance(const InstanceId& id) const override;
   InstanceId DrawTrainingInstance(std::mt19937_64& rng) const override;
   std::vector<InstanceId> TestInstances() const override;
-  // -(size of the greedy minimum-degree set) on that instance.
+  // -(size of the greedy minimum-degree set) on that instance;
+  // INVALID_ARGUMENT for an id Instance() rejects.
   absl::StatusOr<double> BaselineEnergy(const InstanceId& id) const override;
 
  private:
   class Impl;
   MisFamilyTask(std::shared_ptr<const Graph> first, std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-
- public:
-  ~MisFamilyTask() override;
 };
 
 }  // namespace ledgfn

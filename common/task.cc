@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "common/bag_task.h"
 #include "common/hypergrid_task.h"
+#include "common/mis_task.h"
 #include "common/set_task.h"
 
 namespace ledgfn {
@@ -170,8 +171,19 @@ absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options) {
         BagTask::kDefaultLetters, BagTask::kDefaultMaxSize,
         BagTask::kDefaultThreshold, *std::move(modes)));
   }
+  if (options.name == "mis") {
+    MisFamilyOptions mis;
+    mis.family = options.mis_family;
+    mis.train_instances = options.mis_train_instances;
+    mis.test_instances = options.mis_test_instances;
+    mis.edge_list_files = options.mis_edge_list_files;
+    absl::StatusOr<std::unique_ptr<MisFamilyTask>> task =
+        MisFamilyTask::Create(mis);
+    if (!task.ok()) return task.status();
+    return std::unique_ptr<Task>(*std::move(task));
+  }
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown task '", options.name, "' (known: hypergrid, set, bag)"));
+      "unknown task '", options.name, "' (known: hypergrid, set, bag, mis)"));
 }
 
 }  // namespace ledgfn
