@@ -56,6 +56,12 @@ absl::StatusOr<GraphBatch> BuildGraphBatch(absl::Span<const GraphRow> rows,
                                            int label_columns,
                                            bool pinned = false);
 
+// A copy of `t` on `device` that does not block the host: a pageable CPU
+// tensor bound for a GPU is pinned first (the copy would otherwise be staged
+// synchronously). `t` itself when it is already there or undefined.
+torch::Tensor ToDeviceNonBlocking(const torch::Tensor& t,
+                                  const torch::Device& device);
+
 // [N, C] per-node values -> [num_rows, max_nodes, C], zero where a row has
 // fewer nodes. Differentiable.
 torch::Tensor ScatterToRows(const torch::Tensor& node_values,
