@@ -55,12 +55,10 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
 Trainer::Trainer(const Task& task, const TrainerOptions& options)
     : task_(task), options_(options), rng_(options.seed) {
   torch::manual_seed(options.seed);
-  policy_ = PolicyNet(PolicyNetOptions{task.feature_size(),
-                                       task.num_forward_actions(),
-                                       task.num_backward_actions(),
-                                       options.hidden, options.layers});
+  policy_ = PolicyNet(
+      PolicyNetOptionsFor(task, options.hidden, options.layers));
   potential_ = PotentialNet(
-      PotentialNetOptions{task.feature_size(), options.hidden, options.layers});
+      PotentialNetOptionsFor(task, options.hidden, options.layers));
   policy_->to(options.device);
   potential_->to(options.device);
 
@@ -120,8 +118,12 @@ absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLoss(
   if (UsesLearnedCredits(options_.objective)) {
     torch::NoGradGuard no_grad;
     const int64_t L = batch.max_length;
-    torch::Tensor phi = potential_->forward(batch.features.narrow(1, 0, L),
-                                            batch.features.narrow(1, 1, L));
+    torch::Tensor phi = potential_->forward(NetworkInput{
+        torch::cat({batch.features.narrow(1, 0, L),
+                    batch.features.narrow(1, 1, L)},
+                   -1),
+        {},
+        {}});
     credits = LearnedCredits(phi, batch, options_.led_variant);
   } else if (UsesPartialEnergies(options_.objective)) {
     credits = PartialEnergyCredits(batch);
@@ -153,8 +155,12 @@ absl::StatusOr<double> Trainer::PotentialStep(
   auto batch = Prepare(refs);
   if (!batch.ok()) return batch.status();
   const int64_t L = batch->max_length;
-  torch::Tensor phi = potential_->forward(batch->features.narrow(1, 0, L),
-                                          batch->features.narrow(1, 1, L));
+  torch::Tensor phi = potential_->forward(NetworkInput{
+      torch::cat({batch->features.narrow(1, 0, L),
+                  batch->features.narrow(1, 1, L)},
+                 -1),
+      {},
+      {}});
   torch::Tensor keep = DrawKeepMask(*batch, options_.led_dropout, rng_);
   torch::Tensor loss = DecompositionLoss(phi, keep, *batch);
   const double value = loss.item<double>();

@@ -5,27 +5,50 @@
 //   * the log-flow log F(s) (log F~(s) for credit-based objectives),
 // plus a separate learned scalar log Z (optimised with its own learning rate).
 //
-// Logits are unmasked; callers mask with `MaskedLogSoftmax` (masking.h).
+// Two modes, fixed by the options:
+//  * vector tasks (num_node_labels == 0): an MLP trunk on the state features
+//    and one fused output layer;
+//  * graph tasks (num_node_labels > 0): a GIN (gin.h) of depth `layers` and
+//    width `hidden` over the node labels; a per-node Linear(hidden, 2) gives
+//    node v's forward and backward logit (action v acts on node v), padded
+//    to [..., max_nodes] with zeros, and the log-flow is an MLP with one
+//    hidden layer on the mean of the node embeddings.
+//
+// Logits are unmasked; callers mask with `MaskedLogSoftmax` (masking.h). In
+// graph mode the padding logits must be masked out by the caller too.
 #ifndef LEDGFN_COMMON_MODEL_POLICY_NET_H_
 #define LEDGFN_COMMON_MODEL_POLICY_NET_H_
 
 #include <torch/torch.h>
 
+#include <cstdint>
 #include <vector>
+
+#include "common/model/gin.h"
+#include "common/model/mlp.h"
+#include "common/model/network_input.h"
+#include "common/task.h"
 
 namespace ledgfn {
 
 struct PolicyNetOptions {
+  // Vector mode only (graph mode: one logit per node, whatever the graph).
   int64_t feature_size = 0;
   int64_t num_forward_actions = 0;
   int64_t num_backward_actions = 0;
   int64_t hidden = 256;
-  int64_t layers = 2;  // hidden layers in the trunk, >= 1
+  int64_t layers = 2;  // hidden layers in the trunk (graph: GIN layers), >= 1
+  // 0 = vector mode; > 0 = graph mode over this many node labels.
+  int64_t num_node_labels = 0;
 };
 
+// The options for `task`'s kind: graph mode iff task.graph() != nullptr.
+PolicyNetOptions PolicyNetOptionsFor(const Task& task, int64_t hidden,
+                                     int64_t layers);
+
 struct PolicyOutputs {
-  torch::Tensor forward_logits;   // [..., num_forward_actions]
-  torch::Tensor backward_logits;  // [..., num_backward_actions]
+  torch::Tensor forward_logits;   // [..., num_forward_actions or max_nodes]
+  torch::Tensor backward_logits;  // [..., num_backward_actions or max_nodes]
   torch::Tensor log_flow;         // [...]
 };
 
@@ -33,8 +56,13 @@ class PolicyNetImpl : public torch::nn::Module {
  public:
   explicit PolicyNetImpl(const PolicyNetOptions& options);
 
-  // features: [..., feature_size] -> outputs with the same leading shape.
+  // Vector mode. features: [..., feature_size] -> outputs with the same
+  // leading shape.
   PolicyOutputs forward(const torch::Tensor& features);
+  // Either mode; the input's kind must match the network's (a state input,
+  // label_columns == 1, in graph mode). Outputs have leading shape
+  // input.shape in graph mode, the features' leading shape in vector mode.
+  PolicyOutputs forward(const NetworkInput& input);
 
   // Parameters of the trunk and heads, without log Z (its learning rate
   // differs).
@@ -44,9 +72,16 @@ class PolicyNetImpl : public torch::nn::Module {
   const PolicyNetOptions& options() const { return options_; }
 
  private:
+  PolicyOutputs GraphForward(const NetworkInput& input);
+
   PolicyNetOptions options_;
+  // Vector mode (the only modules registered in that mode, in this order).
   torch::nn::Sequential trunk_;
   torch::nn::Linear head_{nullptr};
+  // Graph mode.
+  Gin gin_{nullptr};
+  torch::nn::Linear node_head_{nullptr};
+  Mlp flow_head_{nullptr};
   torch::Tensor log_z_;
 };
 TORCH_MODULE(PolicyNet);

@@ -1,16 +1,46 @@
 #include "common/model/potential_net.h"
 
+#include <cassert>
+
+#include "common/model/graph_batch.h"
+
 namespace ledgfn {
 
-PotentialNetImpl::PotentialNetImpl(const PotentialNetOptions& options) {
-  mlp_ = register_module(
-      "mlp", Mlp(MlpOptions{2 * options.feature_size, options.hidden,
-                            options.layers, 1}));
+PotentialNetOptions PotentialNetOptionsFor(const Task& task, int64_t hidden,
+                                           int64_t layers) {
+  PotentialNetOptions options;
+  options.hidden = hidden;
+  options.layers = layers;
+  if (task.graph() != nullptr) {
+    options.num_node_labels = task.num_node_labels();
+  } else {
+    options.feature_size = task.feature_size();
+  }
+  return options;
 }
 
-torch::Tensor PotentialNetImpl::forward(const torch::Tensor& from,
-                                        const torch::Tensor& to) {
-  return mlp_->forward(torch::cat({from, to}, -1)).squeeze(-1);
+PotentialNetImpl::PotentialNetImpl(const PotentialNetOptions& options) {
+  if (options.num_node_labels > 0) {
+    gin_ = register_module(
+        "gin", Gin(GinOptions{options.num_node_labels, /*label_columns=*/2,
+                              options.hidden, options.layers}));
+    readout_ = register_module("readout", torch::nn::Linear(options.hidden, 1));
+  } else {
+    mlp_ = register_module(
+        "mlp", Mlp(MlpOptions{2 * options.feature_size, options.hidden,
+                              options.layers, 1}));
+  }
+}
+
+torch::Tensor PotentialNetImpl::forward(const NetworkInput& transitions) {
+  assert(transitions.is_graph() == !gin_.is_empty() &&
+         "network input of the wrong kind");
+  if (!transitions.is_graph()) {
+    return mlp_->forward(transitions.features).squeeze(-1);
+  }
+  torch::Tensor h = gin_->forward(transitions.graph);
+  return readout_->forward(MaxPool(h, transitions.graph))
+      .reshape(transitions.shape);
 }
 
 }  // namespace ledgfn

@@ -1,30 +1,51 @@
-// The potential network r_phi of LED-GFN (DESIGN §2.2): an MLP with the
-// policy trunk's widths on concat(features(s_t), features(s_{t+1})) giving one
-// scalar potential phi_t per transition.
+// The potential network r_phi of LED-GFN (DESIGN §2.2): one scalar potential
+// phi_t per transition s_t -> s_{t+1}. Two modes, fixed by the options:
+//  * vector tasks (num_node_labels == 0): an MLP with the policy trunk's
+//    widths on concat(features(s_t), features(s_{t+1}));
+//  * graph tasks (num_node_labels > 0): a GIN (gin.h) of depth `layers` and
+//    width `hidden` over both label columns (each node's labels in s_t and
+//    s_{t+1}), max-pooled over the nodes, then Linear(hidden, 1).
 #ifndef LEDGFN_COMMON_MODEL_POTENTIAL_NET_H_
 #define LEDGFN_COMMON_MODEL_POTENTIAL_NET_H_
 
 #include <torch/torch.h>
 
+#include <cstdint>
+
+#include "common/model/gin.h"
 #include "common/model/mlp.h"
+#include "common/model/network_input.h"
+#include "common/task.h"
 
 namespace ledgfn {
 
 struct PotentialNetOptions {
-  int64_t feature_size = 0;
+  int64_t feature_size = 0;  // of one state; vector mode only
   int64_t hidden = 256;
-  int64_t layers = 2;
+  int64_t layers = 2;  // MLP hidden layers (graph: GIN layers)
+  // 0 = vector mode; > 0 = graph mode over this many node labels.
+  int64_t num_node_labels = 0;
 };
+
+// The options for `task`'s kind: graph mode iff task.graph() != nullptr.
+PotentialNetOptions PotentialNetOptionsFor(const Task& task, int64_t hidden,
+                                           int64_t layers);
 
 class PotentialNetImpl : public torch::nn::Module {
  public:
   explicit PotentialNetImpl(const PotentialNetOptions& options);
 
-  // from, to: [..., feature_size] -> phi: [...].
-  torch::Tensor forward(const torch::Tensor& from, const torch::Tensor& to);
+  // transitions (of the network's kind; graph: label_columns == 2) -> phi.
+  // Vector mode: features [..., 2 * feature_size] -> [...]; graph mode:
+  // -> [transitions.shape...].
+  torch::Tensor forward(const NetworkInput& transitions);
 
  private:
+  // Vector mode (the only module registered in that mode).
   Mlp mlp_{nullptr};
+  // Graph mode.
+  Gin gin_{nullptr};
+  torch::nn::Linear readout_{nullptr};
 };
 TORCH_MODULE(PotentialNet);
 
