@@ -91,8 +91,7 @@ const std::vector<TrajectoryRef>& Pool() {
   static const std::vector<TrajectoryRef>* pool = [] {
     torch::manual_seed(0);
     const Task& task = Bag();
-    PolicyNet policy(PolicyNetOptions{task.feature_size(), task.num_forward_actions(),
-                                      task.num_backward_actions(), 16, kLayers});
+    PolicyNet policy(PolicyNetOptionsFor(task, 16, kLayers));
     TaskEnergyOracle oracle(task);
     SamplerOptions options;
     options.batch_size = 256;

@@ -40,10 +40,8 @@ void BM_Sample(benchmark::State& state) {
   const int hidden =
       state.range(2) > 0 ? static_cast<int>(state.range(2)) : task->defaults().hidden;
   torch::manual_seed(0);
-  PolicyNet policy(PolicyNetOptions{task->feature_size(),
-                                    task->num_forward_actions(),
-                                    task->num_backward_actions(), hidden,
-                                    task->defaults().layers});
+  PolicyNet policy(
+      PolicyNetOptionsFor(*task, hidden, task->defaults().layers));
   TaskEnergyOracle oracle(*task);
   SamplerOptions options;
   options.batch_size = batch;

@@ -122,10 +122,7 @@ int ActorMain(ShutdownSignal& signal) {
   }
 
   const TrainerOptions& t = options->trainer;
-  PolicyNet policy(PolicyNetOptions{(*task)->feature_size(),
-                                    (*task)->num_forward_actions(),
-                                    (*task)->num_backward_actions(), t.hidden,
-                                    t.layers});
+  PolicyNet policy(PolicyNetOptionsFor(**task, t.hidden, t.layers));
   SamplerOptions sopts;
   sopts.batch_size = options->batch_size;
   sopts.epsilon = options->epsilon;

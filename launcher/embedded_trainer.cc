@@ -170,10 +170,8 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   TaskEnergyOracle oracle(task);
   auto evaluator = ExactEvaluator::Create(task);  // optional
 
-  const PolicyNetOptions net_options{task.feature_size(),
-                                     task.num_forward_actions(),
-                                     task.num_backward_actions(), topts.hidden,
-                                     topts.layers};
+  const PolicyNetOptions net_options =
+      PolicyNetOptionsFor(task, topts.hidden, topts.layers);
   SamplerOptions sopts;
   sopts.batch_size = options.batch_size;
   sopts.epsilon = options.epsilon;

@@ -17,8 +17,7 @@ namespace {
 
 PolicyNet MakePolicy(const Task& task, uint64_t seed) {
   torch::manual_seed(seed);
-  return PolicyNet(PolicyNetOptions{task.feature_size(), task.num_forward_actions(),
-                                    task.num_backward_actions(), 16, 2});
+  return PolicyNet(PolicyNetOptionsFor(task, 16, 2));
 }
 
 // The exact terminal distribution of `policy` with epsilon-uniform mixing.
