@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/model/masking.h"
+#include "common/model/network_input.h"
 
 namespace ledgfn {
 
@@ -16,15 +17,21 @@ Sampler::Sampler(const Task& task, PolicyNet policy, EnergyOracle& oracle,
       incarnation_(std::random_device{}() |
                    (static_cast<uint64_t>(std::random_device{}()) << 32)) {}
 
-void Sampler::Reset(Env& env) {
-  env.state = task_.InitialState();
+absl::Status Sampler::Reset(Env& env, const InstanceId& instance) {
+  auto instance_task = task_.Instance(instance);
+  if (!instance_task.ok()) return instance_task.status();
+  env.instance = instance;
+  env.task = *std::move(instance_task);
+  env.state = env.task->InitialState();
   env.actions.clear();
   env.visited.clear();
   if (options_.partial_energies) env.visited.push_back(env.state);
+  return absl::OkStatus();
 }
 
-int Sampler::ChooseAction(const float* probs, const uint8_t* mask) {
-  const int a = task_.num_forward_actions();
+int Sampler::ChooseAction(const float* probs, const uint8_t* mask,
+                          int num_actions) {
+  const int a = num_actions;
   if (options_.epsilon > 0 && uniform_(rng_) < options_.epsilon) {
     int valid = 0;
     for (int i = 0; i < a; ++i) valid += mask[i] != 0;
@@ -45,34 +52,52 @@ int Sampler::ChooseAction(const float* probs, const uint8_t* mask) {
 }
 
 absl::StatusOr<std::vector<Trajectory>> Sampler::Sample(int n) {
+  std::vector<InstanceId> instances;
+  if (n > 0) instances.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    instances.push_back(task_.DrawTrainingInstance(rng_));
+  }
+  return SampleInstances(instances);
+}
+
+absl::StatusOr<std::vector<Trajectory>> Sampler::SampleInstances(
+    const std::vector<InstanceId>& instances) {
+  const int n = static_cast<int>(instances.size());
   std::vector<Trajectory> done;
-  if (n <= 0) return done;
+  if (n == 0) return done;
   done.reserve(n);
   std::vector<State> objects;
   std::vector<std::vector<State>> visited;
   objects.reserve(n);
 
-  const int f = task_.feature_size();
-  const int a = task_.num_forward_actions();
   const int width = std::min(options_.batch_size, n);
   std::vector<Env> envs(width);
-  for (Env& e : envs) Reset(e);
+  for (int i = 0; i < width; ++i) {
+    if (absl::Status s = Reset(envs[i], instances[i]); !s.ok()) return s;
+  }
   int started = width;
-  features_.resize(static_cast<size_t>(width) * f);
-  masks_.resize(static_cast<size_t>(width) * a);
 
   torch::NoGradGuard no_grad;
   const torch::Device device = policy_->log_z().device();
+  std::vector<NetworkRow> rows;
   while (!envs.empty()) {
     const int64_t active = static_cast<int64_t>(envs.size());
-    for (int64_t i = 0; i < active; ++i) {
-      task_.Features(envs[i].state, features_.data() + i * f);
-      task_.ForwardMask(envs[i].state, masks_.data() + i * a);
+    // Graph tasks: as many action columns as the largest active graph.
+    int64_t a = 0;
+    rows.clear();
+    for (const Env& env : envs) {
+      a = std::max<int64_t>(a, env.task->num_forward_actions());
+      rows.push_back(NetworkRow{env.task.get(), &env.state});
     }
-    torch::Tensor feats = torch::from_blob(features_.data(), {active, f});
+    masks_.assign(static_cast<size_t>(active * a), 0);
+    for (int64_t i = 0; i < active; ++i) {
+      envs[i].task->ForwardMask(envs[i].state, masks_.data() + i * a);
+    }
+    auto input = BuildNetworkInput(task_, rows, {active}, /*transitions=*/false);
+    if (!input.ok()) return input.status();
     torch::Tensor mask =
         torch::from_blob(masks_.data(), {active, a}, torch::kUInt8);
-    torch::Tensor logits = policy_->forward(feats.to(device)).forward_logits;
+    torch::Tensor logits = policy_->forward(input->To(device)).forward_logits;
     if (options_.temperature != 1.0) logits = logits / options_.temperature;
     torch::Tensor probs =
         MaskedLogSoftmax(logits, mask.to(device, torch::kBool))
@@ -85,19 +110,22 @@ absl::StatusOr<std::vector<Trajectory>> Sampler::Sample(int n) {
     next.reserve(envs.size());
     for (int64_t i = 0; i < active; ++i) {
       Env& env = envs[i];
-      const int action = ChooseAction(p + i * a, masks_.data() + i * a);
+      const Task& task = *env.task;
+      const int action = ChooseAction(p + i * a, masks_.data() + i * a,
+                                      task.num_forward_actions());
       env.actions.push_back(action);
-      bool finished = action == task_.stop_action();
+      bool finished = action == task.stop_action();
       if (!finished) {
-        task_.Step(env.state, action);
+        task.Step(env.state, action);
         if (options_.partial_energies) env.visited.push_back(env.state);
-        finished = !task_.has_stop_action() && task_.IsTerminal(env.state);
+        finished = !task.has_stop_action() && task.IsTerminal(env.state);
       }
       if (!finished) {
         next.push_back(std::move(env));
         continue;
       }
       Trajectory t;
+      t.instance = std::move(env.instance);
       t.actions = std::move(env.actions);
       t.policy_version = policy_version_;
       t.actor_id = options_.actor_id;
@@ -108,7 +136,9 @@ absl::StatusOr<std::vector<Trajectory>> Sampler::Sample(int n) {
       if (options_.partial_energies) visited.push_back(std::move(env.visited));
       if (started < n) {
         Env fresh;
-        Reset(fresh);
+        if (absl::Status s = Reset(fresh, instances[started]); !s.ok()) {
+          return s;
+        }
         next.push_back(std::move(fresh));
         ++started;
       }

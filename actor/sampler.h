@@ -3,7 +3,12 @@
 // finishes is refilled at once so the batch stays full when lengths differ.
 //
 // Behaviour policy: with probability epsilon a uniform valid action, else a
-// sample from P_F (logits divided by `temperature`). After sampling, terminal
+// sample from P_F (logits divided by `temperature`).
+//
+// Multi-instance tasks (MIS): each trajectory runs on its own instance,
+// drawn from the training set (Task::DrawTrainingInstance) or given by the
+// caller (SampleInstances), and carries its id. Environments on different
+// graphs share the one batched forward pass (a disjoint union of graphs). After sampling, terminal
 // energies (and, when asked, the partial energies of every visited state) come
 // from the energy oracle in one batched call.
 //
@@ -22,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "actor/energy_oracle.h"
+#include "common/instance_id.h"
 #include "common/model/policy_net.h"
 #include "common/task.h"
 #include "common/trajectory.h"
@@ -46,6 +52,11 @@ class Sampler {
   // version, the actor id, this sampler's incarnation and consecutive
   // sequence numbers.
   absl::StatusOr<std::vector<Trajectory>> Sample(int n);
+  // One trajectory on each of `instances` (for evaluation on held-out
+  // instances), tagged like Sample's; in order of completion, each naming
+  // its instance. INVALID_ARGUMENT for an id the task cannot rebuild.
+  absl::StatusOr<std::vector<Trajectory>> SampleInstances(
+      const std::vector<InstanceId>& instances);
 
   void set_policy_version(int64_t version) { policy_version_ = version; }
   int64_t policy_version() const { return policy_version_; }
@@ -53,12 +64,15 @@ class Sampler {
 
  private:
   struct Env {
+    InstanceId instance;
+    std::shared_ptr<const Task> task;  // of the instance
     State state;
     std::vector<int32_t> actions;
     std::vector<State> visited;  // only with partial energies
   };
-  void Reset(Env& env);
-  int ChooseAction(const float* probs, const uint8_t* mask);
+  absl::Status Reset(Env& env, const InstanceId& instance);
+  // Draws among the first `num_actions` entries.
+  int ChooseAction(const float* probs, const uint8_t* mask, int num_actions);
 
   const Task& task_;
   PolicyNet policy_;
@@ -69,8 +83,7 @@ class Sampler {
   uint64_t incarnation_;
   uint64_t next_sequence_ = 0;
   std::atomic<int64_t> policy_version_{0};  // read by metrics threads
-  // Reused per-step buffers.
-  std::vector<float> features_;
+  // Reused per-step buffer.
   std::vector<uint8_t> masks_;
 };
 

@@ -15,12 +15,12 @@ namespace {
 // Children indices are int32, so a graph can never exceed this.
 constexpr int64_t kMaxGraphStates = std::numeric_limits<int32_t>::max();
 
-std::vector<double> NegativeEnergies(const Task& task,
-                                     const StateGraph& graph) {
+std::vector<double> NegativeEnergies(const Task& task, const StateGraph& graph,
+                                     double reward_exponent) {
   std::vector<double> log_r;
   log_r.reserve(graph.objects.size());
   for (int32_t i : graph.objects)
-    log_r.push_back(-task.Energy(graph.states[i]));
+    log_r.push_back(-reward_exponent * task.Energy(graph.states[i]));
   return log_r;
 }
 
@@ -98,15 +98,17 @@ absl::StatusOr<StateGraph> EnumerateStateGraph(const Task& task,
 }
 
 std::vector<double> ExactTargetDistribution(const Task& task,
-                                            const StateGraph& graph) {
-  std::vector<double> pi = NegativeEnergies(task, graph);
+                                            const StateGraph& graph,
+                                            double reward_exponent) {
+  std::vector<double> pi = NegativeEnergies(task, graph, reward_exponent);
   const double log_z = LogSumExp(pi);
   for (double& p : pi) p = std::exp(p - log_z);
   return pi;
 }
 
-double ExactLogZFromGraph(const Task& task, const StateGraph& graph) {
-  return LogSumExp(NegativeEnergies(task, graph));
+double ExactLogZFromGraph(const Task& task, const StateGraph& graph,
+                          double reward_exponent) {
+  return LogSumExp(NegativeEnergies(task, graph, reward_exponent));
 }
 
 std::vector<double> TerminalDistribution(const StateGraph& graph,

@@ -48,13 +48,16 @@ struct StateGraph {
 absl::StatusOr<StateGraph> EnumerateStateGraph(const Task& task,
                                                int64_t max_states);
 
-// π(x) = exp(-E(x) - log Z) for each object, computed in the log domain so
-// tiny and huge rewards do not under- or overflow. Sums to 1.
+// π(x) = exp(-β E(x) - log Z) for each object (β the reward exponent),
+// computed in the log domain so tiny and huge rewards do not under- or
+// overflow. Sums to 1.
 std::vector<double> ExactTargetDistribution(const Task& task,
-                                            const StateGraph& graph);
+                                            const StateGraph& graph,
+                                            double reward_exponent = 1.0);
 
-// log Z = log Σ_x exp(-E(x)) over graph.objects (log-sum-exp).
-double ExactLogZFromGraph(const Task& task, const StateGraph& graph);
+// log Z = log Σ_x exp(-β E(x)) over graph.objects (log-sum-exp).
+double ExactLogZFromGraph(const Task& task, const StateGraph& graph,
+                          double reward_exponent = 1.0);
 
 // The probability that a policy ends at each object. log_pf holds log P_F
 // for every state, row-major N x num_actions; entries of invalid actions are

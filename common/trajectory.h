@@ -9,9 +9,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/instance_id.h"
+
 namespace ledgfn {
 
 struct Trajectory {
+  // The instance the trajectory was sampled on (multi-instance tasks such
+  // as MIS); empty for single-instance tasks.
+  InstanceId instance;
   // Forward action indices a_0..a_{T-1}, the stop action included when the
   // task has one.
   std::vector<int32_t> actions;

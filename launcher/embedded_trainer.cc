@@ -13,6 +13,7 @@
 #include "actor/sampler.h"
 #include "common/model/flat_weights.h"
 #include "common/object_tracker.h"
+#include "launcher/test_set_evaluation.h"
 #include "learner/exact_evaluator.h"
 #include "learner/weight_store.h"
 #include "replay/rate_limiter.h"
@@ -32,9 +33,12 @@ class TableSink : public TrajectorySink {
   absl::Status Write(std::vector<Trajectory> trajectories) override {
     const int n = static_cast<int>(trajectories.size());
     for (const Trajectory& t : trajectories) {
-      auto states = task_.Replay(t.actions);
+      auto instance = task_.Instance(t.instance);
+      if (!instance.ok()) return instance.status();
+      auto states = (*instance)->Replay(t.actions);
       if (!states.ok()) return states.status();
-      tracker_.Add(task_, states->back(), t.energy);
+      // Objects of different instances are not comparable (EvalRow).
+      if (!task_.has_instances()) tracker_.Add(task_, states->back(), t.energy);
     }
     // Checked before and recorded after inserting, so the learner never
     // sees a count the table does not hold yet.
@@ -138,6 +142,9 @@ absl::Status EmbeddedOptions::Validate() const {
   if (publish_every < 1) {
     return absl::InvalidArgumentError("publish_every must be >= 1");
   }
+  if (test_samples < 1) {
+    return absl::InvalidArgumentError("test samples must be >= 1");
+  }
   return absl::OkStatus();
 }
 
@@ -168,7 +175,8 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   TableSink sink(task, **table, **limiter, tracker);
   TableSource source(**table, **limiter, options, topts.seed + 17);
   TaskEnergyOracle oracle(task);
-  auto evaluator = ExactEvaluator::Create(task);  // optional
+  auto evaluator = ExactEvaluator::Create(  // optional
+      task, /*max_states=*/2'000'000, topts.reward_exponent_final);
 
   const PolicyNetOptions net_options =
       PolicyNetOptionsFor(task, topts.hidden, topts.layers);
@@ -212,18 +220,27 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   std::vector<EvalRow> rows;
   EvalRow current;
   current.log_z = (*trainer)->ReportedLogZ();
-  auto evaluate = [&] {
+  auto evaluate = [&]() -> absl::Status {
     Evaluate(tracker, evaluator.ok() ? evaluator->get() : nullptr,
              (*trainer)->policy(), &current);
+    if (!task.TestInstances().empty()) {
+      auto test = EvaluateOnTestSet(task, (*trainer)->policy(),
+                                    options.test_samples, options.batch_size,
+                                    topts.seed + 23);
+      if (!test.ok()) return test.status();
+      current.test_mean_energy = test->mean_energy;
+      current.test_best_energy = test->best_energy;
+      current.baseline_energy = test->baseline_energy;
+    }
     rows.push_back(current);
     if (callbacks.on_eval) callbacks.on_eval(current);
+    return absl::OkStatus();
   };
-  evaluate();  // round 0: the untrained policy
+  absl::Status failure = evaluate();  // round 0: the untrained policy
   const absl::Time start = absl::Now();
-  absl::Status failure;
   // r_phi's first minibatches come before the first policy batch: with
   // actor threads, wait until the table holds a batch (it never shrinks).
-  if (!inline_sampler) {
+  if (failure.ok() && !inline_sampler) {
     failure = (*limiter)->AwaitCanSample(options.batch_size,
                                          absl::InfiniteDuration());
   }
@@ -258,7 +275,10 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
     current.trajectories_per_second =
         current.trajectories / std::max(seconds, 1e-9);
     current.rounds_per_second = round / std::max(seconds, 1e-9);
-    if (round % options.eval_every == 0 || round == options.rounds) evaluate();
+    if (round % options.eval_every == 0 || round == options.rounds) {
+      failure = evaluate();
+      if (!failure.ok()) break;
+    }
     if (callbacks.on_round) callbacks.on_round(current);
   }
   shutdown();

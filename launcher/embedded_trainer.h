@@ -11,7 +11,8 @@
 //     bounded lead) keeps them at most a few batches ahead of the learner.
 //   Then Trainer::Round: N_phi r_phi steps on the newest window, one policy
 //   step on the fresh batch plus `replay_batch_size` replayed trajectories.
-// Every `eval_every` rounds one evaluation row is written (see EvalRow).
+// Every `eval_every` rounds one evaluation row is written (see EvalRow); for
+// multi-instance tasks (MIS) it includes the test-set evaluation.
 #ifndef LEDGFN_LAUNCHER_EMBEDDED_TRAINER_H_
 #define LEDGFN_LAUNCHER_EMBEDDED_TRAINER_H_
 
@@ -41,6 +42,9 @@ struct EmbeddedOptions {
   double epsilon = 0.0;
   double temperature = 1.0;
   int publish_every = 1;       // policy versions for actor threads
+  // Multi-instance tasks: samples per test instance at each evaluation
+  // (launcher/test_set_evaluation.h).
+  int test_samples = 20;
 
   absl::Status Validate() const;
 };

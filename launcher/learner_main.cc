@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "common/model/flat_weights.h"
 #include "common/object_tracker.h"
+#include "launcher/test_set_evaluation.h"
 #include "common/file_util.h"
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
@@ -91,8 +92,11 @@ class TrackingSource : public TrajectorySource {
     const int64_t now = version_();
     for (size_t i = 0; i < batch->size() && static_cast<int>(i) < fresh_; ++i) {
       const Trajectory& t = *(*batch)[i];
-      auto states = task_.Replay(t.actions);
-      if (states.ok()) tracker_.Add(task_, states->back(), t.energy);
+      // Objects of different instances are not comparable (EvalRow).
+      if (!task_.has_instances()) {
+        auto states = task_.Replay(t.actions);
+        if (states.ok()) tracker_.Add(task_, states->back(), t.energy);
+      }
       lag_sum_ += now - t.policy_version;
       ++lag_count_;
       ++consumed_;
@@ -306,7 +310,8 @@ int LearnerMain(ShutdownSignal& signal) {
   ReplaySource replay(**task, ropts, version);
   TrackingSource source(**task, replay, tracker, learner_metrics,
                         options->batch_size, version, resumed.trajectories);
-  auto evaluator = ExactEvaluator::Create(**task);
+  auto evaluator = ExactEvaluator::Create(
+      **task, /*max_states=*/2'000'000, options->trainer.reward_exponent_final);
   signal.OnSignal([&] {
     replay.Cancel();
     store.Close();
@@ -360,6 +365,20 @@ int LearnerMain(ShutdownSignal& signal) {
       row.rounds_per_second = round / std::max(row.seconds, 1e-9);
       Evaluate(tracker, evaluator.ok() ? evaluator->get() : nullptr,
                trainer->policy(), &row);
+      if (!(*task)->TestInstances().empty()) {
+        auto test = EvaluateOnTestSet(**task, trainer->policy(),
+                                      options->test_samples,
+                                      options->batch_size, options->trainer.seed + 23);
+        if (!test.ok()) {
+          std::fprintf(stderr, "%s: test-set evaluation failed: %s\n", kProgram,
+                       std::string(test.status().message()).c_str());
+          exit_code = 1;
+          break;
+        }
+        row.test_mean_energy = test->mean_energy;
+        row.test_best_energy = test->best_energy;
+        row.baseline_energy = test->baseline_energy;
+      }
       learner_metrics.OnEval(row);
       csv << EvalRowToCsv(row) << "\n";
       csv.flush();

@@ -28,6 +28,15 @@ LearnerMetrics::LearnerMetrics(prometheus::Registry& r, const std::string& task,
                 {{"task", task}, {"objective", objective}})),
       log_z_error_(AddGauge(r, "ledgfn_learner_log_z_error", "abs(log Z - exact log Z).",
                          {{"task", task}, {"objective", objective}})),
+      test_mean_energy_(AddGauge(r, "ledgfn_learner_test_mean_energy",
+                                 "Mean energy of samples on the held-out instances.",
+                                 {{"task", task}, {"objective", objective}})),
+      test_best_energy_(AddGauge(r, "ledgfn_learner_test_best_energy",
+                                 "Mean over held-out instances of the best sampled energy.",
+                                 {{"task", task}, {"objective", objective}})),
+      baseline_energy_(AddGauge(r, "ledgfn_learner_baseline_energy",
+                                "Mean over held-out instances of the baseline's energy.",
+                                {{"task", task}, {"objective", objective}})),
       policy_lag_(prometheus::BuildHistogram()
                       .Name("ledgfn_learner_policy_lag")
                       .Help("Learner version minus sampling version of fresh trajectories.")
@@ -66,6 +75,9 @@ void LearnerMetrics::OnEval(const EvalRow& row) {
   top100_.Set(row.top100);
   if (row.l1) l1_.Set(*row.l1);
   if (row.log_z_error) log_z_error_.Set(*row.log_z_error);
+  if (row.test_mean_energy) test_mean_energy_.Set(*row.test_mean_energy);
+  if (row.test_best_energy) test_best_energy_.Set(*row.test_best_energy);
+  if (row.baseline_energy) baseline_energy_.Set(*row.baseline_energy);
 }
 
 }  // namespace ledgfn

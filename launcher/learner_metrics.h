@@ -37,6 +37,9 @@ class LearnerMetrics {
   prometheus::Gauge& top100_;
   prometheus::Gauge& l1_;
   prometheus::Gauge& log_z_error_;
+  prometheus::Gauge& test_mean_energy_;
+  prometheus::Gauge& test_best_energy_;
+  prometheus::Gauge& baseline_energy_;
   prometheus::Histogram& policy_lag_;
   prometheus::Counter& wait_seconds_;
   prometheus::Counter& potential_seconds_;

@@ -79,6 +79,15 @@ void PrintSummary(const Task& task, const EmbeddedOptions& o,
       "exact L1 (start -> end)", opt(first.l1), opt(last.l1),
       "modes found", last.modes, "distinct objects", last.distinct,
       "top-100 mean reward", last.top100);
+  if (last.test_mean_energy) {
+    // For MIS, -E is the size of the independent set.
+    text += absl::StrFormat(
+        "  %-28s %.3f -> %.3f\n  %-28s %.3f\n  %-28s %.3f\n",
+        "test mean -E (start -> end)", -*first.test_mean_energy,
+        -*last.test_mean_energy, "test best -E per instance",
+        -*last.test_best_energy, "baseline -E per instance",
+        -*last.baseline_energy);
+  }
   std::printf("%s", text.c_str());
   std::ofstream(path) << text;
 }

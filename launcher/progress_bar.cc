@@ -31,6 +31,10 @@ std::string ProgressBar::Format(const EvalRow& row, int64_t total,
       bar, row.round, total, row.trajectories_per_second, row.policy_loss,
       row.log_z, row.modes, row.top100);
   if (row.l1) line += absl::StrFormat(" | L1 %.4f", *row.l1);
+  if (row.test_mean_energy) {
+    line += absl::StrFormat(" | test -E %.3f (greedy %.3f)",
+                            -*row.test_mean_energy, -*row.baseline_energy);
+  }
   line += " | ETA " + eta;
   return line;
 }

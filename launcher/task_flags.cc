@@ -2,10 +2,11 @@
 #include "launcher/task_flags.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 
-ABSL_FLAG(std::string, task, "bag", "Task: bag, hypergrid or set.");
+ABSL_FLAG(std::string, task, "bag", "Task: bag, hypergrid, set or mis.");
 ABSL_FLAG(int, hypergrid_dim, 4, "hypergrid: number of dimensions D.");
 ABSL_FLAG(int, hypergrid_side, 8, "hypergrid: side length H.");
 ABSL_FLAG(double, hypergrid_r0, 0.1, "hypergrid: base reward R0.");
@@ -15,6 +16,19 @@ ABSL_FLAG(std::string, set_size, "small", "set: small, medium or large.");
 ABSL_FLAG(std::string, bag_modes_file, "",
           "bag: file with one 13-letter bag (letters a-g) per line to use as "
           "the modes instead of the seeded hash.");
+ABSL_FLAG(std::string, mis_family, "rb200-300",
+          "mis: graph family, rb200-300 (RB-model graphs with 200-300 nodes) "
+          "or er-<nodes>-<p> (Erdos-Renyi, e.g. er-100-0.05). Every process "
+          "of a run must use the same family and instance counts.");
+ABSL_FLAG(int, mis_train_instances, 1000,
+          "mis: number of training graphs (seeds 0..N-1).");
+ABSL_FLAG(int, mis_test_instances, 20,
+          "mis: number of held-out test graphs for evaluation.");
+ABSL_FLAG(std::vector<std::string>, mis_edge_lists, {},
+          "mis: comma-separated edge-list files to use as the graphs instead "
+          "of --mis_family (each line 'u v', 0-based; optional first line "
+          "'n <nodes>'; '#' comments). They are both the training and the "
+          "test set.");
 
 namespace ledgfn {
 
@@ -28,6 +42,10 @@ absl::StatusOr<std::unique_ptr<Task>> TaskFromFlags() {
   o.hypergrid_r2 = absl::GetFlag(FLAGS_hypergrid_r2);
   o.set_size = absl::GetFlag(FLAGS_set_size);
   o.bag_modes_file = absl::GetFlag(FLAGS_bag_modes_file);
+  o.mis_family = absl::GetFlag(FLAGS_mis_family);
+  o.mis_train_instances = absl::GetFlag(FLAGS_mis_train_instances);
+  o.mis_test_instances = absl::GetFlag(FLAGS_mis_test_instances);
+  o.mis_edge_list_files = absl::GetFlag(FLAGS_mis_edge_lists);
   return MakeTask(o);
 }
 

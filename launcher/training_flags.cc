@@ -18,7 +18,7 @@ ABSL_FLAG(std::string, led_variant, "redistribute",
           "(LED*: raw potentials, terminal boundary sum(phi) - E(x)).");
 ABSL_FLAG(std::optional<double>, lambda, std::nullopt,
           "SubTB lambda (> 0). Default: the task's (bag 0.99, hypergrid 0.9, "
-          "set 0.9).");
+          "set 0.9, mis 0.9).");
 ABSL_FLAG(bool, uniform_pb, false, "Use a uniform backward policy.");
 ABSL_FLAG(std::optional<double>, led_dropout, std::nullopt,
           "Dropout probability of the decomposition loss, in [0, 1). "
@@ -49,7 +49,19 @@ ABSL_FLAG(double, temperature, 1.0, "Sampling temperature of P_F.");
 ABSL_FLAG(std::optional<int>, hidden, std::nullopt,
           "Hidden width of the policy and r_phi. Default: the task's.");
 ABSL_FLAG(std::optional<int>, layers, std::nullopt,
-          "Hidden layers of the policy and r_phi. Default: the task's.");
+          "Hidden layers of the policy and r_phi (mis: GIN layers). Default: "
+          "the task's (mis: 5 layers of width 256).");
+ABSL_FLAG(double, reward_exponent, 1.0,
+          "beta: train towards R(x)^beta = exp(-beta E(x)).");
+ABSL_FLAG(std::optional<double>, reward_exponent_final, std::nullopt,
+          "Anneal beta linearly from --reward_exponent to this value over "
+          "--reward_exponent_anneal_steps policy steps (GFlowNet-CombOpt "
+          "raises it from 1 to 500 on MIS). Default: no annealing.");
+ABSL_FLAG(int64_t, reward_exponent_anneal_steps, 0,
+          "Policy steps of the beta annealing (with --reward_exponent_final).");
+ABSL_FLAG(int, test_samples, 20,
+          "Multi-instance tasks (mis): samples per held-out test instance at "
+          "each evaluation (mean and best -E, against the greedy baseline).");
 ABSL_FLAG(uint64_t, seed, 0, "Random seed.");
 ABSL_FLAG(int, threads, 1,
           "Compute threads (LibTorch and OpenBLAS) of this process. The default "
@@ -99,6 +111,17 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   }
   t.hidden = absl::GetFlag(FLAGS_hidden).value_or(d.hidden);
   t.layers = absl::GetFlag(FLAGS_layers).value_or(d.layers);
+  t.reward_exponent = absl::GetFlag(FLAGS_reward_exponent);
+  t.reward_exponent_final =
+      absl::GetFlag(FLAGS_reward_exponent_final).value_or(t.reward_exponent);
+  t.reward_exponent_anneal_steps =
+      absl::GetFlag(FLAGS_reward_exponent_anneal_steps);
+  if (absl::GetFlag(FLAGS_reward_exponent_final).has_value() !=
+      (t.reward_exponent_anneal_steps > 0)) {
+    return absl::InvalidArgumentError(
+        "--reward_exponent_final and --reward_exponent_anneal_steps go "
+        "together: give both to anneal beta, or neither");
+  }
   t.seed = absl::GetFlag(FLAGS_seed);
   t.device = *device;
   o.batch_size = absl::GetFlag(FLAGS_batch_size).value_or(d.batch_size);
@@ -108,6 +131,7 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   o.window = absl::GetFlag(FLAGS_window);
   o.epsilon = absl::GetFlag(FLAGS_epsilon).value_or(d.epsilon);
   o.temperature = absl::GetFlag(FLAGS_temperature);
+  o.test_samples = absl::GetFlag(FLAGS_test_samples);
   return o;
 }
 

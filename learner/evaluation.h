@@ -31,10 +31,17 @@ struct EvalRow {
   double trajectories_per_second = 0;
   double rounds_per_second = 0;
   int64_t skipped_steps = 0;
+  // Multi-instance tasks: the held-out test set (see
+  // launcher/test_set_evaluation.h; for MIS |I| = -E). Their modes,
+  // distinct and top-100 are not tracked (objects of different instances
+  // are not comparable).
+  std::optional<double> test_mean_energy;
+  std::optional<double> test_best_energy;
+  std::optional<double> baseline_energy;
 };
 
 // metrics.csv: one header line, then one line per evaluation ("nan" for
-// values the task cannot compute exactly).
+// values the task cannot compute exactly or has no test set for).
 std::string EvalCsvHeader();
 std::string EvalRowToCsv(const EvalRow& row);
 

@@ -3,6 +3,9 @@
 // DAG in topological order (epsilon = 0), the exact target by enumeration,
 // L1 = sum_x |p(x) - pi(x)| and |log Z_learned - log Z_exact|.
 // Tasks that are not enumerable but know log Z (set) get the log Z error only.
+// Multi-instance tasks are evaluated on the task itself, i.e. its first
+// training instance (enumerable only when that is the family's only graph).
+// The target is R(x)^beta = exp(-beta E(x)) for the reward exponent beta.
 #ifndef LEDGFN_LEARNER_EXACT_EVALUATOR_H_
 #define LEDGFN_LEARNER_EXACT_EVALUATOR_H_
 
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/model/network_input.h"
 #include "common/model/policy_net.h"
 #include "common/state_graph.h"
 #include "common/task.h"
@@ -29,7 +33,8 @@ class ExactEvaluator {
   // NOT_FOUND when the task has neither an enumerable DAG (within
   // `max_states`) nor a closed-form log Z.
   static absl::StatusOr<std::unique_ptr<ExactEvaluator>> Create(
-      const Task& task, int64_t max_states = 2'000'000);
+      const Task& task, int64_t max_states = 2'000'000,
+      double reward_exponent = 1.0);
 
   double exact_log_z() const { return exact_log_z_; }
   bool has_distribution() const { return graph_.has_value(); }
@@ -43,14 +48,15 @@ class ExactEvaluator {
 
  private:
   ExactEvaluator(const Task& task, std::optional<StateGraph> graph,
-                 double exact_log_z);
+                 double exact_log_z, double reward_exponent);
 
   const Task& task_;
   std::optional<StateGraph> graph_;
   std::vector<double> target_;
   double exact_log_z_ = 0;
-  torch::Tensor features_;  // [N, F] for every state of the graph
-  torch::Tensor masks_;     // [N, A] bool
+  // The network input of every state of the graph, in chunks of rows.
+  std::vector<NetworkInput> inputs_;
+  torch::Tensor masks_;  // [N, A] bool
 };
 
 }  // namespace ledgfn

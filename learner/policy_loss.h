@@ -22,7 +22,8 @@ torch::Tensor TransitionLogRatios(const PolicyOutputs& outputs,
                                   const TrajectoryBatch& batch,
                                   bool uniform_backward);
 
-// [B, L+1]: log F(s_t) with log F(s_0) = log_z, log F(s_{T_b}) =
+// [B, L+1]: log F(s_t) with log F(s_0) = log_z (a scalar, or [B, 1] for a
+// conditional log Z per trajectory), log F(s_{T_b}) =
 // terminal_log_flow[b], the network's log-flow in between, zero beyond.
 torch::Tensor StateLogFlows(const torch::Tensor& log_flow_head,
                             const torch::Tensor& log_z,
@@ -31,7 +32,7 @@ torch::Tensor StateLogFlows(const torch::Tensor& log_flow_head,
 
 struct PolicyLossInputs {
   const PolicyOutputs* outputs;     // the policy on batch.features
-  torch::Tensor log_z;              // scalar
+  torch::Tensor log_z;              // scalar, or [B, 1] (conditional)
   const TrajectoryBatch* batch;
   const CreditAssignment* credits;
   torch::Tensor span_weights;       // from SpanWeights

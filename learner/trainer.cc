@@ -43,6 +43,16 @@ absl::Status TrainerOptions::Validate() const {
   if (!(grad_clip > 0)) {
     return absl::InvalidArgumentError("gradient clip must be > 0");
   }
+  for (double beta : {reward_exponent, reward_exponent_final}) {
+    if (!(beta > 0) || !std::isfinite(beta)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "reward exponent must be finite and > 0, got %g", beta));
+    }
+  }
+  if (reward_exponent_anneal_steps < 0) {
+    return absl::InvalidArgumentError(
+        "reward exponent annealing steps must be >= 0");
+  }
   return absl::OkStatus();
 }
 
@@ -53,10 +63,13 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
 }
 
 Trainer::Trainer(const Task& task, const TrainerOptions& options)
-    : task_(task), options_(options), rng_(options.seed) {
+    : task_(task),
+      options_(options),
+      conditional_log_z_(task.has_instances()),
+      last_conditional_log_z_(std::numeric_limits<double>::quiet_NaN()),
+      rng_(options.seed) {
   torch::manual_seed(options.seed);
-  policy_ = PolicyNet(
-      PolicyNetOptionsFor(task, options.hidden, options.layers));
+  policy_ = PolicyNet(PolicyNetOptionsFor(task, options.hidden, options.layers));
   potential_ = PotentialNet(
       PotentialNetOptionsFor(task, options.hidden, options.layers));
   policy_->to(options.device);
@@ -77,7 +90,17 @@ Trainer::Trainer(const Task& task, const TrainerOptions& options)
 }
 
 double Trainer::ReportedLogZ() const {
-  return policy_->log_z().item<double>() - initial_partial_energy_;
+  const double log_f0 = conditional_log_z_ ? last_conditional_log_z_
+                                           : policy_->log_z().item<double>();
+  return log_f0 - RewardExponent() * initial_partial_energy_;
+}
+
+double Trainer::RewardExponent() const {
+  const int64_t steps = options_.reward_exponent_anneal_steps;
+  if (steps == 0) return options_.reward_exponent;
+  const double progress = std::min<double>(1.0, static_cast<double>(step_) / steps);
+  return options_.reward_exponent +
+         progress * (options_.reward_exponent_final - options_.reward_exponent);
 }
 
 absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
@@ -91,6 +114,11 @@ absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
                                     UsesPartialEnergies(options_.objective),
                                     /*pinned=*/options_.device.is_cuda());
   if (!batch.ok()) return batch.status();
+  const double beta = RewardExponent();
+  if (beta != 1.0) {
+    batch->energy.mul_(beta);
+    if (batch->partial_energy.defined()) batch->partial_energy.mul_(beta);
+  }
   return batch->To(options_.device);
 }
 
@@ -113,17 +141,11 @@ bool Trainer::ApplyStep(double value, torch::Tensor loss,
 
 absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLoss(
     const TrajectoryBatch& batch) {
-  PolicyOutputs out = policy_->forward(batch.features);
+  PolicyOutputs out = policy_->forward(batch.states);
   CreditAssignment credits;
   if (UsesLearnedCredits(options_.objective)) {
     torch::NoGradGuard no_grad;
-    const int64_t L = batch.max_length;
-    torch::Tensor phi = potential_->forward(NetworkInput{
-        torch::cat({batch.features.narrow(1, 0, L),
-                    batch.features.narrow(1, 1, L)},
-                   -1),
-        {},
-        {}});
+    torch::Tensor phi = potential_->forward(batch.transitions);
     credits = LearnedCredits(phi, batch, options_.led_variant);
   } else if (UsesPartialEnergies(options_.objective)) {
     credits = PartialEnergyCredits(batch);
@@ -133,8 +155,15 @@ absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLoss(
   torch::Tensor weights =
       SpanWeights(batch.lengths, batch.max_length,
                   SpanWeightingOf(options_.objective), options_.subtb_lambda);
-  return PolicyLoss(PolicyLossInputs{&out, policy_->log_z(), &batch, &credits,
-                                     weights, options_.uniform_backward});
+  // A conditional log Z is the log-flow head at s_0, one per trajectory.
+  torch::Tensor log_z = conditional_log_z_
+                            ? out.log_flow.select(1, 0).unsqueeze(1)
+                            : policy_->log_z();
+  if (conditional_log_z_) {
+    last_conditional_log_z_ = log_z.detach().mean().item<double>();
+  }
+  return PolicyLoss(PolicyLossInputs{&out, log_z, &batch, &credits, weights,
+                                     options_.uniform_backward});
 }
 
 absl::StatusOr<double> Trainer::PolicyStep(
@@ -154,13 +183,7 @@ absl::StatusOr<double> Trainer::PotentialStep(
     const std::vector<TrajectoryRef>& refs) {
   auto batch = Prepare(refs);
   if (!batch.ok()) return batch.status();
-  const int64_t L = batch->max_length;
-  torch::Tensor phi = potential_->forward(NetworkInput{
-      torch::cat({batch->features.narrow(1, 0, L),
-                  batch->features.narrow(1, 1, L)},
-                 -1),
-      {},
-      {}});
+  torch::Tensor phi = potential_->forward(batch->transitions);
   torch::Tensor keep = DrawKeepMask(*batch, options_.led_dropout, rng_);
   torch::Tensor loss = DecompositionLoss(phi, keep, *batch);
   const double value = loss.item<double>();

@@ -50,6 +50,14 @@ struct TrainerOptions {
   double grad_clip = 10.0;
   int hidden = 256;
   int layers = 2;
+  // Reward exponent beta: the objectives see the energies beta * E, i.e.
+  // the target R(x)^beta. It goes linearly from `reward_exponent` to
+  // `reward_exponent_final` over the first `reward_exponent_anneal_steps`
+  // policy steps (no annealing when that is 0), as GFlowNet-CombOpt does on
+  // MIS (from 1 to 500).
+  double reward_exponent = 1.0;
+  double reward_exponent_final = 1.0;
+  int64_t reward_exponent_anneal_steps = 0;
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
 
@@ -88,7 +96,12 @@ class Trainer {
 
   // log F(s_0) as an estimate of log Z: the learned scalar, minus E(s_0) for
   // FL objectives (whose credits rescale every reward by exp(E(s_0))).
+  // Multi-instance tasks have one log Z per instance, so log F(s_0) is the
+  // policy network's log-flow at s_0 (a conditional log Z) and the report is
+  // its mean over the last policy batch (NaN before the first step).
   double ReportedLogZ() const;
+  // beta at the current step (see TrainerOptions::reward_exponent).
+  double RewardExponent() const;
 
   // Writes the training state into `archive`.
   void Save(torch::serialize::OutputArchive& archive) const;
@@ -115,6 +128,9 @@ class Trainer {
   const Task& task_;
   TrainerOptions options_;
   double initial_partial_energy_ = 0;  // E(s_0), for FL's log Z report
+  // log F(s_0) comes from the network's log-flow (multi-instance tasks).
+  bool conditional_log_z_ = false;
+  double last_conditional_log_z_;  // mean log F(s_0) of the last batch
   PolicyNet policy_{nullptr};
   PotentialNet potential_{nullptr};
   std::unique_ptr<torch::optim::Adam> policy_optimizer_;

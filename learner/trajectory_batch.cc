@@ -11,8 +11,10 @@ namespace ledgfn {
 TrajectoryBatch TrajectoryBatch::To(const torch::Device& device) const {
   if (device.is_cpu()) return *this;
   TrajectoryBatch out = *this;
+  out.states = states.To(device);
+  out.transitions = transitions.To(device);
   for (torch::Tensor* t :
-       {&out.features, &out.forward_mask, &out.backward_mask, &out.actions,
+       {&out.forward_mask, &out.backward_mask, &out.actions,
         &out.backward_actions, &out.transition_mask, &out.nonstop_mask,
         &out.lengths, &out.nonstop_lengths, &out.energy, &out.partial_energy,
         &out.uniform_log_pb}) {
@@ -31,12 +33,22 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
   if (batch == 0) return absl::InvalidArgumentError("empty trajectory batch");
   const bool has_stop = task.has_stop_action();
 
-  // Replay every trajectory first: it validates and gives the states.
+  // Replay every trajectory on its instance first: it validates and gives
+  // the states.
+  std::vector<std::shared_ptr<const Task>> tasks(batch);
   std::vector<std::vector<State>> states(batch);
   int64_t max_length = 0;
+  int64_t A = 0;
+  int64_t Ab = 0;
   for (int64_t b = 0; b < batch; ++b) {
     const Trajectory& traj = *trajectories[b];
-    auto replayed = task.Replay(traj.actions);
+    auto instance = task.Instance(traj.instance);
+    if (!instance.ok()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "trajectory %d: %s", b, instance.status().message()));
+    }
+    tasks[b] = *std::move(instance);
+    auto replayed = tasks[b]->Replay(traj.actions);
     if (!replayed.ok()) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "trajectory %d: %s", b, replayed.status().message()));
@@ -61,21 +73,42 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
       }
     }
     max_length = std::max<int64_t>(max_length, traj.actions.size());
+    A = std::max<int64_t>(A, tasks[b]->num_forward_actions());
+    Ab = std::max<int64_t>(Ab, tasks[b]->num_backward_actions());
   }
 
   const int64_t L = max_length;
-  const int64_t F = task.feature_size();
-  const int64_t A = task.num_forward_actions();
-  const int64_t Ab = task.num_backward_actions();
+  // Network inputs: one row per (trajectory, position); padding rows have
+  // no task.
+  std::vector<NetworkRow> state_rows(batch * (L + 1));
+  std::vector<NetworkRow> transition_rows(batch * L);
+  for (int64_t b = 0; b < batch; ++b) {
+    const std::vector<State>& s = states[b];
+    const int64_t Tn = static_cast<int64_t>(s.size()) - 1;
+    for (int64_t t = 0; t <= Tn; ++t) {
+      state_rows[b * (L + 1) + t] = NetworkRow{tasks[b].get(), &s[t]};
+      if (t < Tn) {
+        transition_rows[b * L + t] =
+            NetworkRow{tasks[b].get(), &s[t], &s[t + 1]};
+      }
+    }
+  }
+  TrajectoryBatch out;
+  auto state_input = BuildNetworkInput(task, state_rows, {batch, L + 1},
+                                       /*transitions=*/false, pinned);
+  if (!state_input.ok()) return state_input.status();
+  out.states = *std::move(state_input);
+  auto transition_input = BuildNetworkInput(task, transition_rows, {batch, L},
+                                            /*transitions=*/true, pinned);
+  if (!transition_input.ok()) return transition_input.status();
+  out.transitions = *std::move(transition_input);
+
   auto host = torch::TensorOptions().pinned_memory(pinned);
   auto f32 = host.dtype(torch::kFloat);
   auto i64 = host.dtype(torch::kLong);
   auto u8 = host.dtype(torch::kBool);
-
-  TrajectoryBatch out;
   out.batch_size = batch;
   out.max_length = L;
-  out.features = torch::zeros({batch, L + 1, F}, f32);
   out.forward_mask = torch::ones({batch, L + 1, A}, u8);
   out.backward_mask = torch::ones({batch, L + 1, Ab}, u8);
   out.actions = torch::zeros({batch, L}, i64);
@@ -90,7 +123,6 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
     out.partial_energy = torch::zeros({batch, L + 1}, f32);
   }
 
-  float* features = out.features.data_ptr<float>();
   // bool tensors are stored one byte per element.
   uint8_t* fmask = reinterpret_cast<uint8_t*>(out.forward_mask.data_ptr<bool>());
   uint8_t* bmask =
@@ -108,25 +140,32 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
                        : nullptr;
 
   out.host_nonstop_lengths.resize(batch);
-  out.objects.reserve(batch);
   for (int64_t b = 0; b < batch; ++b) {
+    const Task& instance = *tasks[b];
     const Trajectory& traj = *trajectories[b];
     const std::vector<State>& s = states[b];
     const int64_t T = static_cast<int64_t>(traj.actions.size());
     const int64_t Tn = static_cast<int64_t>(s.size()) - 1;
+    // Actions beyond this instance's own (a smaller graph) are invalid.
+    const int64_t a = instance.num_forward_actions();
+    const int64_t ab = instance.num_backward_actions();
     lengths[b] = T;
     nonstop_lengths[b] = Tn;
     out.host_nonstop_lengths[b] = Tn;
     energy[b] = static_cast<float>(traj.energy);
     for (int64_t t = 0; t <= Tn; ++t) {
       const int64_t row = b * (L + 1) + t;
-      task.Features(s[t], features + row * F);
-      if (t < T) task.ForwardMask(s[t], fmask + row * A);
+      if (t < T) {
+        uint8_t* m = fmask + row * A;
+        std::fill(m + a, m + A, 0);
+        instance.ForwardMask(s[t], m);
+      }
       if (t >= 1) {
         uint8_t* m = bmask + row * Ab;
-        task.BackwardMask(s[t], m);
+        std::fill(m + ab, m + Ab, 0);
+        instance.BackwardMask(s[t], m);
         int valid = 0;
-        for (int64_t k = 0; k < Ab; ++k) valid += m[k] != 0;
+        for (int64_t k = 0; k < ab; ++k) valid += m[k] != 0;
         ulogpb[b * L + t - 1] = -std::log(static_cast<float>(valid));
       }
       if (partial != nullptr) {
@@ -139,10 +178,9 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
       const bool is_stop = has_stop && t == T - 1;
       if (!is_stop) {
         nmask[b * L + t] = true;
-        bactions[b * L + t] = task.BackwardAction(traj.actions[t]);
+        bactions[b * L + t] = instance.BackwardAction(traj.actions[t]);
       }
     }
-    out.objects.push_back(s.back());
   }
   return out;
 }

@@ -1,9 +1,15 @@
 // Turns trajectories (action lists) into padded tensors for the learner.
 //
 // Layout for a batch of B trajectories with lengths T_b (transitions, the
-// stop included) and T'_b (non-stop transitions); L = max_b T_b:
-//   features        [B, L+1, F]  features of s_0..s_{T'_b}; zeros elsewhere
-//                                (including the stop marker x⊤ at index T_b)
+// stop included) and T'_b (non-stop transitions); L = max_b T_b; A and A_b
+// are the forward and backward action counts (graph tasks: the largest
+// instance of the batch, each trajectory's actions beyond its own instance
+// masked invalid):
+//   states          network input of the [B, L+1] rows s_0..s_{T'_b};
+//                   padding rows elsewhere (including the stop marker x⊤ at
+//                   index T_b): zero features, or empty graphs
+//   transitions     network input of the [B, L] rows (s_t, s_{t+1}) for
+//                   t < T'_b (r_phi's input), padding rows elsewhere
 //   forward_mask    [B, L+1, A]  task masks at s_t for t < T_b, all-valid
 //                                elsewhere (padding must never yield NaN)
 //   backward_mask   [B, L+1, A_b] task masks at s_t for 1 <= t <= T'_b,
@@ -19,10 +25,11 @@
 //                                requested; FL objectives)
 //   uniform_log_pb  [B, L]       log(1 / #valid backward actions at s_{t+1})
 //                                for non-stop transitions, 0 elsewhere
+// Each trajectory is replayed on the task of its instance (Task::Instance).
 // Every tensor is built on the CPU, in page-locked ("pinned") memory when
 // asked, which a CUDA LibTorch can copy to the GPU asynchronously; `To(device)`
-// moves them. The host-side fields (`host_nonstop_lengths`, `objects`) stay
-// on the host so that nothing needs reading back from the device.
+// moves them. `host_nonstop_lengths` stays on the host so that nothing needs
+// reading back from the device.
 #ifndef LEDGFN_LEARNER_TRAJECTORY_BATCH_H_
 #define LEDGFN_LEARNER_TRAJECTORY_BATCH_H_
 
@@ -32,6 +39,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/model/network_input.h"
 #include "common/task.h"
 #include "common/trajectory.h"
 
@@ -40,7 +48,8 @@ namespace ledgfn {
 struct TrajectoryBatch {
   int64_t batch_size = 0;
   int64_t max_length = 0;
-  torch::Tensor features;
+  NetworkInput states;
+  NetworkInput transitions;
   torch::Tensor forward_mask;
   torch::Tensor backward_mask;
   torch::Tensor actions;
@@ -54,8 +63,6 @@ struct TrajectoryBatch {
   torch::Tensor uniform_log_pb;
   // T'_b again, on the host (for the dropout masks of r_phi's loss).
   std::vector<int64_t> host_nonstop_lengths;
-  // The terminal object x of each trajectory.
-  std::vector<State> objects;
 
   // A copy on `device`; the tensors themselves when it is the CPU. To a GPU,
   // the copies are asynchronous (non-blocking) from pinned memory: tensors
@@ -63,7 +70,8 @@ struct TrajectoryBatch {
   TrajectoryBatch To(const torch::Device& device) const;
 };
 
-// Validates every trajectory against the task (Task::Replay) and, when
+// Validates every trajectory against the task of its instance (Task::Instance
+// and Task::Replay) and, when
 // `with_partial_energies`, that it carries T'+1 finite partial energies.
 // INVALID_ARGUMENT names the offending trajectory. `pinned` allocates the
 // tensors in pinned memory, for a batch bound for a GPU; it needs a LibTorch

@@ -13,6 +13,8 @@ void EncodeTrajectory(const Trajectory& in, const std::string& task,
   out->set_actor_id(in.actor_id);
   out->set_incarnation(in.incarnation);
   out->set_sequence(in.sequence);
+  out->set_instance_family(in.instance.family);
+  out->set_instance_seed(in.instance.seed);
 }
 
 Trajectory DecodeTrajectory(const proto::Trajectory& in) {
@@ -25,6 +27,8 @@ Trajectory DecodeTrajectory(const proto::Trajectory& in) {
   t.actor_id = in.actor_id();
   t.incarnation = in.incarnation();
   t.sequence = in.sequence();
+  t.instance.family = in.instance_family();
+  t.instance.seed = in.instance_seed();
   return t;
 }
 

@@ -37,6 +37,8 @@ absl::string_view RejectCategoryName(RejectCategory category) {
       return "illegal_action";
     case RejectCategory::kPartialEnergies:
       return "partial_energies";
+    case RejectCategory::kUnknownInstance:
+      return "unknown_instance";
   }
   return "unknown";
 }
@@ -71,7 +73,21 @@ absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
     return Reject(RejectCategory::kNonfiniteEnergy, category,
                   absl::StrCat("energy is ", t.energy(), ", not finite"));
   }
-  absl::StatusOr<std::vector<State>> states = task.Replay(
+  const InstanceId instance{t.instance_family(), t.instance_seed()};
+  if (!task.IsTrainingInstance(instance)) {
+    constexpr size_t kMaxEcho = 64;
+    std::string id = instance.ToString().substr(0, kMaxEcho);
+    return Reject(RejectCategory::kUnknownInstance, category,
+                  absl::StrCat("instance ", id, " is not a training instance ",
+                               "of task '", task.name(), "'"));
+  }
+  absl::StatusOr<std::shared_ptr<const Task>> instance_task =
+      task.Instance(instance);
+  if (!instance_task.ok()) {
+    return Reject(RejectCategory::kUnknownInstance, category,
+                  instance_task.status().message());
+  }
+  absl::StatusOr<std::vector<State>> states = (*instance_task)->Replay(
       absl::MakeConstSpan(t.actions().data(), t.actions().size()));
   if (!states.ok()) {
     return Reject(RejectCategory::kIllegalAction, category,

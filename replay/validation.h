@@ -8,10 +8,14 @@
 //   3. it has at most min(task.max_trajectory_length(),
 //      limits.max_actions if > 0) actions                    (too_long)
 //   4. its terminal energy is finite                         (nonfinite_energy)
-//   5. Task::Replay accepts the actions: each in range and
+//   5. its instance is one the task trains on: the empty id for
+//      single-instance tasks, a training-set instance of the
+//      task's family otherwise (Task::IsTrainingInstance)     (unknown_instance)
+//   6. Task::Replay of that instance (Task::Instance)
+//      accepts the actions: each in range and
 //      unmasked in its state, stop (if any) last, ends at a
 //      terminal object                                       (illegal_action)
-//   6. `partial_energies` is empty (only allowed when
+//   7. `partial_energies` is empty (only allowed when
 //      !limits.require_partial_energies) or holds exactly
 //      T' + 1 values, E(s_0)..E(s_{T'}) with T' the number of
 //      non-stop transitions, all finite                       (partial_energies)
@@ -47,11 +51,13 @@ enum class RejectCategory : int {
   kNonfiniteEnergy,
   kIllegalAction,
   kPartialEnergies,
+  kUnknownInstance,
 };
-inline constexpr int kNumRejectCategories = 6;
+inline constexpr int kNumRejectCategories = 7;
 
 // The metrics label of `category`: "unknown_task", "empty", "too_long",
-// "nonfinite_energy", "illegal_action" or "partial_energies".
+// "nonfinite_energy", "illegal_action", "partial_energies" or
+// "unknown_instance".
 absl::string_view RejectCategoryName(RejectCategory category);
 
 // OK iff `t` is valid for `task` under `limits` (see the file comment);

@@ -1,7 +1,8 @@
 #include "common/model/gin.h"
 
-namespace ledgfn {
+#include "common/model/neighbour_sum.h"
 
+namespace ledgfn {
 GinImpl::GinImpl(const GinOptions& options) : options_(options) {
   embedding_ = register_module(
       "embedding", torch::nn::Embedding(options.num_labels, options.hidden));
@@ -11,7 +12,9 @@ GinImpl::GinImpl(const GinOptions& options) : options_(options) {
   for (int64_t l = 0; l < options.layers; ++l) {
     mlps_->push_back(torch::nn::Sequential(
         torch::nn::Linear(width, options.hidden), torch::nn::ReLU(),
-        torch::nn::Linear(options.hidden, options.hidden), torch::nn::ReLU()));
+        torch::nn::Linear(options.hidden, options.hidden),
+        torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.hidden})),
+        torch::nn::ReLU()));
     width = options.hidden;
   }
 }
@@ -23,9 +26,8 @@ torch::Tensor GinImpl::forward(const GraphBatch& batch) {
   for (int64_t l = 0; l < options_.layers; ++l) {
     // GIN-0: own embedding plus the sum over neighbours; the union has no
     // edges between rows, so each graph only sees itself.
-    torch::Tensor aggregated = h.index_add(
-        0, batch.edge_target, h.index_select(0, batch.edge_source));
-    h = mlps_->ptr<torch::nn::SequentialImpl>(l)->forward(aggregated);
+    h = mlps_->ptr<torch::nn::SequentialImpl>(l)->forward(
+        NeighbourSum(h, batch));
   }
   return h;
 }

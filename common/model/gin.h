@@ -4,7 +4,14 @@
 //
 //   h_v^0 = concat_k Embedding(label_k(v))               [K * hidden]
 //   h_v^l = MLP_l( h_v^{l-1} + sum_{u in N(v)} h_u^{l-1} ) for l = 1..layers
-//   MLP_l = Linear -> ReLU -> Linear -> ReLU              [hidden]
+//   MLP_l = Linear -> ReLU -> Linear -> LayerNorm -> ReLU [hidden]
+//
+// The normalisation keeps activations bounded on dense graphs (sum
+// aggregation over ~30 neighbours grows them ~30x per layer otherwise). It
+// is LayerNorm, per node, rather than the BatchNorm of the GIN paper: batch
+// statistics would make a graph's outputs depend on the rest of the batch,
+// so sampling (a few states) and training (many) would see different
+// networks, and batching would not equal running graphs one by one.
 //
 // One embedding table serves every label column (K = 1 for states, 2 for the
 // pair (s, s') of r_phi). Aggregation is index_add over the union's edges, so

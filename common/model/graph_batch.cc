@@ -1,6 +1,7 @@
 #include "common/model/graph_batch.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_format.h"
 
@@ -18,7 +19,7 @@ GraphBatch GraphBatch::To(const torch::Device& device) const {
   if (device.is_cpu()) return *this;
   GraphBatch out = *this;
   for (torch::Tensor* t : {&out.node_labels, &out.edge_source,
-                           &out.edge_target, &out.node_row,
+                           &out.edge_target, &out.edge_offsets, &out.node_row,
                            &out.node_position}) {
     *t = ToDeviceNonBlocking(*t, device);
   }
@@ -60,11 +61,14 @@ absl::StatusOr<GraphBatch> BuildGraphBatch(absl::Span<const GraphRow> rows,
   out.node_labels = torch::empty({num_nodes, label_columns}, i64);
   out.edge_source = torch::empty({num_directed_edges}, i64);
   out.edge_target = torch::empty({num_directed_edges}, i64);
+  out.edge_offsets = torch::empty({num_nodes + 1}, i64);
   out.node_row = torch::empty({num_nodes}, i64);
   out.node_position = torch::empty({num_nodes}, i64);
   int64_t* labels = out.node_labels.data_ptr<int64_t>();
   int64_t* source = out.edge_source.data_ptr<int64_t>();
   int64_t* target = out.edge_target.data_ptr<int64_t>();
+  int64_t* offsets = out.edge_offsets.data_ptr<int64_t>();
+  offsets[0] = 0;
   int64_t* node_row = out.node_row.data_ptr<int64_t>();
   int64_t* node_position = out.node_position.data_ptr<int64_t>();
 
@@ -81,25 +85,47 @@ absl::StatusOr<GraphBatch> BuildGraphBatch(absl::Span<const GraphRow> rows,
       node_row[offset + v] = static_cast<int64_t>(r);
       node_position[offset + v] = v;
     }
-    for (const auto& [u, v] : row.graph->edges()) {
-      source[edge] = offset + u;
-      target[edge++] = offset + v;
-      source[edge] = offset + v;
-      target[edge++] = offset + u;
+    // Sorted by (target, source): the order of a coalesced sparse
+    // adjacency matrix (gin.cc), which graph rows in CSR form give for free.
+    for (int64_t v = 0; v < n; ++v) {
+      for (int32_t u : row.graph->neighbors(static_cast<int>(v))) {
+        target[edge] = offset + v;
+        source[edge++] = offset + u;
+      }
+      offsets[offset + v + 1] = edge;
     }
     offset += n;
   }
   return out;
 }
 
-torch::Tensor ScatterToRows(const torch::Tensor& node_values,
-                            const GraphBatch& batch) {
+namespace {
+
+// [N, C] -> [num_rows, max_nodes, C], `fill` where a row has fewer nodes.
+torch::Tensor PadToRows(const torch::Tensor& node_values,
+                        const GraphBatch& batch, double fill) {
   const int64_t channels = node_values.size(1);
   torch::Tensor slot = batch.node_row * batch.max_nodes + batch.node_position;
-  return torch::zeros({batch.num_rows * batch.max_nodes, channels},
-                      node_values.options())
+  return torch::full({batch.num_rows * batch.max_nodes, channels}, fill,
+                     node_values.options())
       .index_copy(0, slot, node_values)
       .view({batch.num_rows, batch.max_nodes, channels});
+}
+
+// [num_rows] node counts, on the device (no bincount: it would synchronise
+// to size its output).
+torch::Tensor NodeCounts(const torch::Tensor& node_values,
+                         const GraphBatch& batch) {
+  return torch::zeros({batch.num_rows}, node_values.options())
+      .index_add(0, batch.node_row,
+                 torch::ones({node_values.size(0)}, node_values.options()));
+}
+
+}  // namespace
+
+torch::Tensor ScatterToRows(const torch::Tensor& node_values,
+                            const GraphBatch& batch) {
+  return PadToRows(node_values, batch, 0.0);
 }
 
 torch::Tensor SumPool(const torch::Tensor& node_values,
@@ -111,23 +137,24 @@ torch::Tensor SumPool(const torch::Tensor& node_values,
 
 torch::Tensor MeanPool(const torch::Tensor& node_values,
                        const GraphBatch& batch) {
-  // Counted on the device (no bincount: it would synchronise to size its
-  // output).
-  torch::Tensor counts =
-      torch::zeros({batch.num_rows}, node_values.options())
-          .index_add(0, batch.node_row,
-                     torch::ones({node_values.size(0)}, node_values.options()));
-  return SumPool(node_values, batch) / counts.clamp_min(1).unsqueeze(1);
+  return SumPool(node_values, batch) /
+         NodeCounts(node_values, batch).clamp_min(1).unsqueeze(1);
 }
 
 torch::Tensor MaxPool(const torch::Tensor& node_values,
                       const GraphBatch& batch) {
-  // include_self=false: the zeros only survive in rows without nodes, so an
-  // empty row pools to 0 while negative maxima stay negative.
-  return torch::zeros({batch.num_rows, node_values.size(1)},
-                      node_values.options())
-      .scatter_reduce(0, batch.node_row.unsqueeze(1).expand_as(node_values),
-                      node_values, "amax", /*include_self=*/false);
+  // Padding with -inf keeps it out of the max; rows without nodes pool to 0.
+  // (scatter_reduce would avoid the padding but is a beta API in LibTorch
+  // 1.13 that prints a warning on first use.)
+  const int64_t channels = node_values.size(1);
+  if (batch.max_nodes == 0) {
+    return torch::zeros({batch.num_rows, channels}, node_values.options());
+  }
+  torch::Tensor max = std::get<0>(
+      PadToRows(node_values, batch, -std::numeric_limits<double>::infinity())
+          .max(1));
+  torch::Tensor has_nodes = (NodeCounts(node_values, batch) > 0).unsqueeze(1);
+  return torch::where(has_nodes, max, torch::zeros_like(max));
 }
 
 }  // namespace ledgfn

@@ -2,13 +2,15 @@
 // networks (gin.h). A row is a graph whose nodes carry K integer labels each:
 // K = 1 for states (the node labels of s), K = 2 for transitions (the labels
 // of s and of s' on the same graph, for r_phi). Message passing is by edge
-// index (index_add over edge_source -> edge_target), never a loop over rows.
+// index (a sparse adjacency matrix over edge_source -> edge_target), never a
+// loop over rows.
 //
 // Contract:
 //  * Nodes of row r are numbered consecutively in the union, rows in order;
 //    node_row is therefore non-decreasing.
 //  * edge_source/edge_target list every undirected edge of every row in both
-//    directions, in union numbering.
+//    directions, in union numbering, sorted by (target, source) with no
+//    duplicates (so they index a coalesced sparse adjacency matrix).
 //  * A row without a graph is empty (zero nodes): pooled values are 0 and its
 //    per-node outputs are all padding. Padding rows of a trajectory batch use
 //    this.
@@ -31,6 +33,9 @@ struct GraphBatch {
   torch::Tensor node_labels;    // [N, K] int64
   torch::Tensor edge_source;    // [2E] int64
   torch::Tensor edge_target;    // [2E] int64
+  // [N + 1] int64: node v's incoming edges are edge_offsets[v] ..
+  // edge_offsets[v+1] - 1 (CSR over targets).
+  torch::Tensor edge_offsets;
   torch::Tensor node_row;       // [N] int64
   torch::Tensor node_position;  // [N] int64: the node's id in its row's graph
   int64_t num_rows = 0;

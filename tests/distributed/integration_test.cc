@@ -153,6 +153,40 @@ TEST_F(DistributedTest, HypergridSubTbReachesTheEmbeddedThreshold) {
   EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
 }
 
+// MIS across processes: actors sample on training graphs and name them, the
+// replay replays every trajectory on its rebuilt graph, and the learner
+// trains LED-DB and evaluates on the held-out graphs.
+TEST_F(DistributedTest, MisLedDbTrainsOnGraphInstancesAcrossProcesses) {
+  const std::vector<std::string> task = {"--task=mis", "--mis_family=er-16-0.2",
+                                         "--mis_train_instances=8",
+                                         "--mis_test_instances=2"};
+  std::vector<std::string> net = task;
+  net.insert(net.end(), {"--objective=led-db", "--hidden=16", "--layers=2",
+                         "--batch_size=8"});
+  auto replay = StartReplay(task);
+  ASSERT_GT(replay_port_, 0) << replay->log();
+  std::vector<std::string> learner_flags = net;
+  learner_flags.insert(learner_flags.end(),
+                       {"--rounds=40", "--eval_every=20", "--potential_steps=2",
+                        "--test_samples=4"});
+  auto learner = StartLearner(learner_flags);
+  ASSERT_GT(learner_port_, 0) << learner->log();
+  auto actor1 = StartActor(1, net);
+  auto actor2 = StartActor(2, net);
+  EXPECT_EQ(learner->Wait(std::chrono::seconds(120)), 0) << learner->log();
+  const auto row = LastRow(Path("learner/metrics.csv"));
+  EXPECT_EQ(row.at("round"), 40);
+  EXPECT_LE(row.at("test_mean_energy"), -1.0) << learner->log();
+  EXPECT_LE(row.at("test_best_energy"), row.at("test_mean_energy"));
+  EXPECT_LE(row.at("baseline_energy"), -1.0);
+  EXPECT_EQ(actor1->Terminate(std::chrono::seconds(5)), 0) << actor1->log();
+  EXPECT_EQ(actor2->Terminate(std::chrono::seconds(5)), 0) << actor2->log();
+  const proto::InfoResponse info = ReplayInfo();
+  EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
+  EXPECT_EQ(info.rejected(), 0);
+  EXPECT_GE(info.fresh_sampled(), 40 * 8);
+}
+
 TEST_F(DistributedTest, EveryDocumentedMetricIsExportedAndCountersMove) {
   const int replay_metrics = FreePort(), learner_metrics = FreePort(),
             actor_metrics = FreePort();

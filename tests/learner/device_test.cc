@@ -87,7 +87,7 @@ class DeviceBatchTest : public ::testing::Test {
     return BuildTrajectoryBatch(task_, {&a_, &b_, &c_}, true, pinned);
   }
   static std::vector<torch::Tensor> Tensors(const TrajectoryBatch& b) {
-    return {b.features,        b.forward_mask, b.backward_mask,   b.actions,
+    return {b.states.features, b.transitions.features, b.forward_mask, b.backward_mask, b.actions,
             b.backward_actions, b.transition_mask, b.nonstop_mask, b.lengths,
             b.nonstop_lengths, b.energy,       b.partial_energy,  b.uniform_log_pb};
   }

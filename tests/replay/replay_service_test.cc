@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -411,6 +412,86 @@ TEST_F(ReplayServiceTest, InvalidTrajectoriesAreRejectedCountedAndNotStored) {
     EXPECT_EQ(local.rejected_by_category[c], expected_by_category[c])
         << RejectCategoryName(static_cast<RejectCategory>(c));
   }
+}
+
+// MIS trajectories name their graph; the service rebuilds it and replays
+// the actions on it. Only training instances of the served family pass.
+TEST_F(ReplayServiceTest, MisTrajectoriesAreValidatedOnTheirInstance) {
+  TaskOptions options;
+  options.name = "mis";
+  options.mis_family = "er-12-0.3";
+  options.mis_train_instances = 4;
+  options.mis_test_instances = 2;
+  auto mis = MakeTask(options);
+  ASSERT_TRUE(mis.ok()) << mis.status();
+  task_ = *std::move(mis);
+  Start(Unlimited());
+
+  // A valid trajectory on training graph `seed`: always select the lowest
+  // undecided node.
+  uint64_t sequence = 0;
+  auto on = [&](const InstanceId& id) {
+    proto::Trajectory t;
+    t.set_task("mis");
+    t.set_instance_family(id.family);
+    t.set_instance_seed(id.seed);
+    t.set_actor_id(1);
+    t.set_sequence(sequence++);
+    auto instance = task_->Instance(id);
+    EXPECT_TRUE(instance.ok()) << instance.status();
+    State s = (*instance)->InitialState();
+    std::vector<uint8_t> mask((*instance)->num_forward_actions());
+    while (!(*instance)->IsTerminal(s)) {
+      (*instance)->ForwardMask(s, mask.data());
+      const int v = static_cast<int>(
+          std::find(mask.begin(), mask.end(), 1) - mask.begin());
+      t.add_actions(v);
+      (*instance)->Step(s, v);
+    }
+    t.set_energy((*instance)->Energy(s));
+    return t;
+  };
+  const std::string family = task_->TestInstances().front().family;
+  const proto::Trajectory valid = on(InstanceId{family, 3});
+  proto::Trajectory test_instance = on(task_->TestInstances().front());
+  proto::Trajectory other_family = on(InstanceId{family, 2});
+  other_family.set_instance_family("er-12-0.4");
+  proto::Trajectory no_instance = on(InstanceId{family, 2});
+  no_instance.clear_instance_family();
+  proto::Trajectory illegal = on(InstanceId{family, 0});
+  illegal.add_actions(illegal.actions(0));  // continues past terminal
+  const std::vector<proto::Trajectory> rejected = {test_instance, other_family,
+                                                   no_instance, illegal};
+
+  InsertStream stream(stub_.get());
+  std::vector<proto::Trajectory> request = rejected;
+  request.push_back(valid);
+  ASSERT_TRUE(stream.Write(request));
+  ASSERT_TRUE(stream.Finish().ok());
+  const std::vector<proto::Ack> acks = stream.acks();
+  ASSERT_EQ(acks.size(), 5u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(acks[i].code(), 3) << i;
+    EXPECT_THAT(acks[i].reason(), HasSubstr("not a training instance")) << i;
+  }
+  EXPECT_EQ(acks[3].code(), 3);
+  EXPECT_THAT(acks[3].reason(), HasSubstr("past terminal"));
+  EXPECT_EQ(acks[4].code(), 0) << acks[4].reason();
+  const ReplayServiceInfo local = service_->Info();
+  EXPECT_EQ(local.rejected_by_category[static_cast<int>(
+                RejectCategory::kUnknownInstance)],
+            3);
+  EXPECT_EQ(local.rejected_by_category[static_cast<int>(
+                RejectCategory::kIllegalAction)],
+            1);
+
+  // The instance travels back with the trajectory.
+  proto::SampleResponse response;
+  ASSERT_TRUE(Sample(proto::UNIFORM, 1, kLong, &response).ok());
+  ASSERT_EQ(response.trajectories_size(), 1);
+  EXPECT_EQ(response.trajectories(0).instance_family(), family);
+  EXPECT_EQ(response.trajectories(0).instance_seed(), 3u);
+  EXPECT_EQ(response.trajectories(0).actions_size(), valid.actions_size());
 }
 
 TEST_F(ReplayServiceTest, OversizedInsertRequestEndsTheStreamUnprocessed) {

@@ -40,7 +40,8 @@ void SetLinear(torch::nn::Module& layer, std::vector<float> weight,
   params["bias"].copy_(torch::tensor(bias));
 }
 
-// Linear layers of GIN layer l are submodules "mlps.<l>.0" and "mlps.<l>.2".
+// Linear layers of GIN layer l are submodules "mlps.<l>.0" and "mlps.<l>.2"
+// (then LayerNorm "mlps.<l>.3", initialised to weight 1, bias 0).
 torch::nn::Module& GinLinear(Gin& gin, int layer, int index) {
   for (const auto& item : gin->named_modules("", /*include_self=*/false)) {
     if (item.key() == "mlps." + std::to_string(layer) + "." +
@@ -58,37 +59,34 @@ void SetEmbedding(Gin& gin, std::vector<float> table) {
   weight.copy_(torch::tensor(table).view(weight.sizes()));
 }
 
-TEST(GinTest, TwoLayersMatchHandComputation) {
-  // Star 1-{0, 2, 3}; labels 0, 1, 2, 0.
-  Graph g = MakeGraph(4, {{0, 1}, {1, 2}, {1, 3}});
+constexpr float kRoot2 = 1.41421356f;  // LayerNorm's eps (1e-5) is below 1e-4
+
+TEST(GinTest, OneLayerMatchesHandComputation) {
+  // Path 0-1-2 and isolated node 3; labels 0, 1, 2, 0.
+  Graph g = MakeGraph(4, {{0, 1}, {1, 2}});
   std::vector<int32_t> labels{0, 1, 2, 0};
-  Gin gin(GinOptions{/*num_labels=*/3, /*label_columns=*/1, /*hidden=*/2,
-                     /*layers=*/2});
-  SetEmbedding(gin, {1, 0, /**/ 0, 2, /**/ -1, 1});
-  SetLinear(GinLinear(gin, 0, 0), {1, -1, 0.5, 0.5}, {0, -1});
-  SetLinear(GinLinear(gin, 0, 2), {1, 2, -1, 1}, {0.5, 0});
-  SetLinear(GinLinear(gin, 1, 0), {1, -2, 0, 1}, {0, 0});
-  SetLinear(GinLinear(gin, 1, 2), {1, 0, 0, 1}, {-1.5, 0});
-  // h0 = E[label]: n0 (1,0), n1 (0,2), n2 (-1,1), n3 (1,0).
-  // Layer 1, x = h + sum of neighbours:
-  //   n0 (1,0)+(0,2) = (1,2); n1 (0,2)+(1,0)+(-1,1)+(1,0) = (1,3);
-  //   n2 (-1,1)+(0,2) = (-1,3); n3 = n0 = (1,2).
-  //   ReLU(W x + b), W = [[1,-1],[.5,.5]], b = (0,-1):
-  //     n0 (-1,.5)->(0,.5); n1 (-2,1)->(0,1); n2 (-4,0)->(0,0); n3 (0,.5).
-  //   ReLU(W x + b), W = [[1,2],[-1,1]], b = (.5,0):
-  //     n0 (1.5,.5); n1 (2.5,1); n2 (.5,0); n3 (1.5,.5).
-  // Layer 2, x = h + sum of neighbours:
-  //   n0 (1.5,.5)+(2.5,1) = (4,1.5);
-  //   n1 (2.5,1)+(1.5,.5)+(.5,0)+(1.5,.5) = (6,2);
-  //   n2 (.5,0)+(2.5,1) = (3,1); n3 = n0 = (4,1.5).
-  //   ReLU(W x + b), W = [[1,-2],[0,1]], b = 0:
-  //     n0 (1,1.5); n1 (2,2); n2 (1,1); n3 (1,1.5).
-  //   ReLU(x + b), b = (-1.5,0):
-  //     n0 (-.5,1.5)->(0,1.5); n1 (.5,2); n2 (-.5,1)->(0,1); n3 (0,1.5).
+  Gin gin(GinOptions{/*num_labels=*/3, /*label_columns=*/1, /*hidden=*/3,
+                     /*layers=*/1});
+  SetEmbedding(gin, {1, 0, 0, /**/ 0, 1, 0, /**/ 0, 0, 1});
+  SetLinear(GinLinear(gin, 0, 0), {1, 0, 0, 0, 2, 0, 1, 0, 1}, {0, -1, 0});
+  SetLinear(GinLinear(gin, 0, 2), {1, 0, 0, 0, 1, 0, 0, 0, 1}, {0, 0, 0});
+  // h0 = E[label]: n0 (1,0,0), n1 (0,1,0), n2 (0,0,1), n3 (1,0,0).
+  // x = h + sum of neighbours: n0 (1,1,0), n1 (1,1,1), n2 (0,1,1), n3 (1,0,0).
+  // ReLU(W1 x + b1), W1 = [[1,0,0],[0,2,0],[1,0,1]], b1 = (0,-1,0):
+  //   n0 (1,1,1), n1 (1,1,2), n2 (0,1,1), n3 (1,-1,1)->(1,0,1).
+  // W2 = I, b2 = 0, then LayerNorm (x - mean) / sd over the 3 values:
+  //   n0 (1,1,1): all equal -> (0,0,0);
+  //   n1 (1,1,2): mean 4/3, sd sqrt(2)/3 -> (-1/r2, -1/r2, r2);
+  //   n2 (0,1,1): mean 2/3, sd sqrt(2)/3 -> (-r2, 1/r2, 1/r2);
+  //   n3 (1,0,1): mean 2/3, sd sqrt(2)/3 -> (1/r2, -r2, 1/r2).
+  // ReLU: n0 (0,0,0), n1 (0,0,r2), n2 (0,1/r2,1/r2), n3 (1/r2,0,1/r2).
   torch::Tensor h = gin->forward(Batch({GraphRow{&g, labels, {}}}, 1));
+  const float r = 1 / kRoot2;
   EXPECT_TRUE(torch::allclose(
-      h, torch::tensor({{0.f, 1.5f}, {.5f, 2.f}, {0.f, 1.f}, {0.f, 1.5f}}),
-      /*rtol=*/0, /*atol=*/1e-6))
+      h,
+      torch::tensor({{0.f, 0.f, 0.f}, {0.f, 0.f, kRoot2}, {0.f, r, r},
+                     {r, 0.f, r}}),
+      /*rtol=*/0, /*atol=*/1e-4))
       << h;
 }
 
@@ -96,18 +94,19 @@ TEST(GinTest, LabelColumnsAreConcatenatedInOrder) {
   // Edge 0-1, node 2 isolated; labels (s) 0, 1, 2 and (s') 2, 0, 1.
   Graph g = MakeGraph(3, {{0, 1}});
   std::vector<int32_t> labels{0, 1, 2}, next{2, 0, 1};
-  Gin gin(GinOptions{/*num_labels=*/3, /*label_columns=*/2, /*hidden=*/1,
+  Gin gin(GinOptions{/*num_labels=*/3, /*label_columns=*/2, /*hidden=*/2,
                      /*layers=*/1});
-  SetEmbedding(gin, {1, 2, 3});
-  SetLinear(GinLinear(gin, 0, 0), {1, -1}, {0});
-  SetLinear(GinLinear(gin, 0, 2), {2}, {0.5});
-  // h0 = (E[s], E[s']): n0 (1,3), n1 (2,1), n2 (3,2).
-  // x = h + neighbours: n0 (3,4), n1 (3,4), n2 (3,2).
-  // ReLU(x0 - x1): 0, 0, 1; ReLU(2 y + .5): .5, .5, 2.5. (Swapped columns
-  // would give 2.5, 2.5, .5.)
+  SetEmbedding(gin, {1, 0, /**/ 0, 1, /**/ 1, 1});
+  SetLinear(GinLinear(gin, 0, 0), {1, 0, 0, 0, 0, 0, 1, 0}, {0, 0});
+  SetLinear(GinLinear(gin, 0, 2), {1, 0, 0, 1}, {0, 0});
+  // h0 = (E[s], E[s']): n0 (1,0,1,1), n1 (0,1,1,0), n2 (1,1,0,1).
+  // x = h + neighbours: n0 = n1 = (1,1,2,1), n2 (1,1,0,1).
+  // W1 picks x_0 and x_2: n0 = n1 = (1,2), n2 (1,0); W2 = I.
+  // LayerNorm of two values is (-1,1) or (1,-1); ReLU: n0 = n1 = (0,1),
+  // n2 (1,0). Swapped columns would give (1,0), (1,0), (0,1).
   torch::Tensor h = gin->forward(Batch({GraphRow{&g, labels, next}}, 2));
-  EXPECT_TRUE(torch::allclose(h, torch::tensor({{.5f}, {.5f}, {2.5f}}),
-                              /*rtol=*/0, /*atol=*/1e-6))
+  EXPECT_TRUE(torch::allclose(h, torch::tensor({{0.f, 1.f}, {0.f, 1.f}, {1.f, 0.f}}),
+                              /*rtol=*/0, /*atol=*/1e-4))
       << h;
 }
 
@@ -115,10 +114,13 @@ TEST(GinTest, ParameterOrderIsEmbeddingThenLayers) {
   Gin gin(GinOptions{3, 1, 4, 2});
   std::vector<std::string> names;
   for (const auto& item : gin->named_parameters()) names.push_back(item.key());
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "embedding.weight", "mlps.0.0.weight", "mlps.0.0.bias",
-                       "mlps.0.2.weight", "mlps.0.2.bias", "mlps.1.0.weight",
-                       "mlps.1.0.bias", "mlps.1.2.weight", "mlps.1.2.bias"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "embedding.weight", "mlps.0.0.weight", "mlps.0.0.bias",
+                "mlps.0.2.weight", "mlps.0.2.bias", "mlps.0.3.weight",
+                "mlps.0.3.bias", "mlps.1.0.weight", "mlps.1.0.bias",
+                "mlps.1.2.weight", "mlps.1.2.bias", "mlps.1.3.weight",
+                "mlps.1.3.bias"}));
 }
 
 // Three random graphs of different sizes and an empty row, batched together

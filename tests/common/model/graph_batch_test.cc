@@ -2,6 +2,8 @@
 // MaxPool on hand examples, gradients included.
 #include "common/model/graph_batch.h"
 
+#include "common/model/neighbour_sum.h"
+
 #include <torch/torch.h>
 
 #include <utility>
@@ -52,9 +54,31 @@ TEST_F(GraphBatchTest, BuildsTheDisjointUnion) {
       Longs({2, 1, 2, 0, 0, 0, 1, 1, 2, 1}).view({5, 2})));
   EXPECT_TRUE(torch::equal(batch_.node_row, Longs({0, 0, 2, 2, 2})));
   EXPECT_TRUE(torch::equal(batch_.node_position, Longs({0, 1, 0, 1, 2})));
-  // Each undirected edge in both directions; the path's nodes start at 2.
-  EXPECT_TRUE(torch::equal(batch_.edge_source, Longs({0, 1, 2, 3, 3, 4})));
-  EXPECT_TRUE(torch::equal(batch_.edge_target, Longs({1, 0, 3, 2, 4, 3})));
+  // Each undirected edge in both directions, sorted by (target, source);
+  // the path's nodes start at 2.
+  EXPECT_TRUE(torch::equal(batch_.edge_target, Longs({0, 1, 2, 3, 3, 4})));
+  EXPECT_TRUE(torch::equal(batch_.edge_source, Longs({1, 0, 3, 2, 4, 3})));
+  // CSR over targets: node 3 (the path's middle) has edges 3 and 4.
+  EXPECT_TRUE(torch::equal(batch_.edge_offsets, Longs({0, 1, 2, 3, 5, 6})));
+}
+
+// The fused aggregation equals the textbook one (index_select + index_add),
+// values and gradients.
+TEST_F(GraphBatchTest, NeighbourSumEqualsIndexAddWithGradients) {
+  torch::Tensor a = values_.clone().requires_grad_();
+  torch::Tensor b = values_.clone().requires_grad_();
+  torch::Tensor weights = torch::tensor(
+      {{1.f, 2.f}, {-1.f, .5f}, {3.f, 1.f}, {.25f, -2.f}, {2.f, 2.f}});
+  torch::Tensor fused = NeighbourSum(a, batch_);
+  torch::Tensor reference =
+      b.index_add(0, batch_.edge_target, b.index_select(0, batch_.edge_source));
+  // Hand check of one node: the path's middle (union node 3) is
+  // (2,4) + (-1,6) + (0,-3) = (1,7).
+  EXPECT_TRUE(torch::equal(fused[3], torch::tensor({1.f, 7.f})));
+  EXPECT_TRUE(torch::equal(fused, reference.detach()));
+  (fused * weights).sum().backward();
+  (reference * weights).sum().backward();
+  EXPECT_TRUE(torch::allclose(a.grad(), b.grad(), 0, 1e-6)) << a.grad();
 }
 
 TEST_F(GraphBatchTest, RejectsBadColumnsAndLabelCounts) {
