@@ -69,13 +69,15 @@ void PrintSummary(const Task& task, const EmbeddedOptions& o,
       "\nledgfn train: %s, objective %s, seed %d\n"
       "  %-28s %s\n  %-28s %d\n  %-28s %d\n  %-28s %.1f s\n"
       "  %-28s %.0f\n  %-28s %.1f\n"
-      "  %-28s %.4f (exact %.4f, |error| %s)\n"
+      "  %-28s %.4f (exact %s, |error| %s)\n"
       "  %-28s %s -> %s\n  %-28s %d\n  %-28s %d\n  %-28s %.4g\n",
       task.name(), ObjectiveName(o.trainer.objective), o.trainer.seed,
       "metric", "value", "rounds", last.round, "trajectories sampled",
       last.trajectories, "wall time", last.seconds, "trajectories / s",
       last.trajectories_per_second, "rounds / s", last.rounds_per_second,
-      "log Z (learned)", last.log_z, last.exact_log_z, opt(last.log_z_error),
+      "log Z (learned)", last.log_z,
+      last.log_z_error ? absl::StrFormat("%.4f", last.exact_log_z) : "n/a",
+      opt(last.log_z_error),
       "exact L1 (start -> end)", opt(first.l1), opt(last.l1),
       "modes found", last.modes, "distinct objects", last.distinct,
       "top-100 mean reward", last.top100);

@@ -3,20 +3,16 @@
 #include <cassert>
 
 #include "common/model/graph_batch.h"
+#include "common/model/policy_net.h"
 
 namespace ledgfn {
 
 PotentialNetOptions PotentialNetOptionsFor(const Task& task, int64_t hidden,
                                            int64_t layers) {
-  PotentialNetOptions options;
-  options.hidden = hidden;
-  options.layers = layers;
-  if (task.graph() != nullptr) {
-    options.num_node_labels = task.num_node_labels();
-  } else {
-    options.feature_size = task.feature_size();
-  }
-  return options;
+  // The policy's input side, by construction the same.
+  const PolicyNetOptions policy = PolicyNetOptionsFor(task, hidden, layers);
+  return PotentialNetOptions{policy.feature_size, hidden, layers,
+                             policy.num_node_labels};
 }
 
 PotentialNetImpl::PotentialNetImpl(const PotentialNetOptions& options) {

@@ -57,7 +57,14 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("--output_dir=/proc/ledgfn", "output directory"),
         std::make_pair("--epsilon=2", "epsilon"),
         std::make_pair("--device=tpu", "unknown device"),
-        std::make_pair("--task=set --set_size=huge", "set size")));
+        std::make_pair("--task=set --set_size=huge", "set size"),
+        std::make_pair("--task=mis --mis_family=rb1-2", "family"),
+        std::make_pair("--task=mis --mis_edge_lists=/nonexistent/g.txt",
+                       "/nonexistent/g.txt"),
+        std::make_pair("--task=mis --mis_train_instances=0", "train"),
+        std::make_pair("--reward_exponent=0", "reward exponent"),
+        std::make_pair("--reward_exponent_final=5", "go together"),
+        std::make_pair("--test_samples=0", "test samples")));
 
 TEST(CliTest, HelpDocumentsEveryFlag) {
   Result r = RunLedgfn("train --help");
@@ -67,7 +74,10 @@ TEST(CliTest, HelpDocumentsEveryFlag) {
         "potential_steps", "window", "rounds", "batch_size",
         "replay_batch_size", "replay_selector", "policy_lr", "log_z_lr",
         "potential_lr", "epsilon", "hidden", "layers", "seed", "actors",
-        "threads", "device", "eval_every", "output_dir"}) {
+        "threads", "device", "eval_every", "output_dir", "mis_family",
+        "mis_train_instances", "mis_test_instances", "mis_edge_lists",
+        "reward_exponent", "reward_exponent_final",
+        "reward_exponent_anneal_steps", "test_samples"}) {
     EXPECT_NE(r.output.find(std::string("--") + flag), std::string::npos)
         << flag;
   }
@@ -93,6 +103,26 @@ TEST(CliTest, ShortRunWritesMetricsSummaryAndPlot) {
   EXPECT_TRUE(std::ifstream(dir + "/summary.txt").good());
   EXPECT_NE(r.output.find("exact L1"), std::string::npos);
   EXPECT_TRUE(std::ifstream(dir + "/metrics.png").good()) << r.output;
+}
+
+// MIS from the command line: small Erdos-Renyi graphs, the test-set
+// evaluation in the summary and in metrics.csv.
+TEST(CliTest, MisRunReportsTheTestSetAgainstGreedy) {
+  const std::string dir = "/tmp/ledgfn_cli_mis";
+  Result r = RunLedgfn(
+      "train --task=mis --mis_family=er-20-0.2 --mis_train_instances=10 "
+      "--mis_test_instances=3 --test_samples=4 --objective=led-db --hidden=16 "
+      "--layers=2 --batch_size=8 --rounds=6 --eval_every=3 --plot_script= "
+      "--output_dir=" + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("test mean -E (start -> end)"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("baseline -E per instance"), std::string::npos);
+  std::ifstream csv(dir + "/metrics.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_NE(header.find("test_mean_energy,test_best_energy,baseline_energy"),
+            std::string::npos);
 }
 
 }  // namespace
