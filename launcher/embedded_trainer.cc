@@ -13,7 +13,6 @@
 #include "actor/sampler.h"
 #include "common/model/flat_weights.h"
 #include "common/object_tracker.h"
-#include "launcher/test_set_evaluation.h"
 #include "learner/exact_evaluator.h"
 #include "learner/weight_store.h"
 #include "replay/rate_limiter.h"
@@ -231,6 +230,7 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
       current.test_mean_energy = test->mean_energy;
       current.test_best_energy = test->best_energy;
       current.baseline_energy = test->baseline_energy;
+      if (callbacks.on_test_set) callbacks.on_test_set(*test);
     }
     rows.push_back(current);
     if (callbacks.on_eval) callbacks.on_eval(current);

@@ -25,6 +25,7 @@
 #include "common/task.h"
 #include "learner/evaluation.h"
 #include "learner/trainer.h"
+#include "launcher/test_set_evaluation.h"
 
 namespace ledgfn {
 
@@ -55,6 +56,9 @@ struct EmbeddedCallbacks {
   std::function<void(const EvalRow& current)> on_round;
   // After every evaluation.
   std::function<void(const EvalRow& row)> on_eval;
+  // After every test-set evaluation (multi-instance tasks), before on_eval:
+  // the per-instance results.
+  std::function<void(const TestSetResult& result)> on_test_set;
 };
 
 // Runs to completion; returns every evaluation row: round 0 (before

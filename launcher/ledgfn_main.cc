@@ -127,6 +127,17 @@ int TrainMain() {
   ProgressBar bar(options->rounds);
   EmbeddedCallbacks callbacks;
   callbacks.on_round = [&](const EvalRow& r) { bar.OnRound(r); };
+  // Per test instance, from the newest evaluation (multi-instance tasks).
+  const std::string instances_path = dir + "/test_instances.csv";
+  callbacks.on_test_set = [&](const TestSetResult& result) {
+    std::ofstream out(instances_path);
+    out << "family,seed,best_energy,baseline_energy\n";
+    for (size_t i = 0; i < result.instances.size(); ++i) {
+      out << result.instances[i].family << "," << result.instances[i].seed
+          << "," << result.best_energies[i] << ","
+          << result.baseline_energies[i] << "\n";
+    }
+  };
   callbacks.on_eval = [&](const EvalRow& r) {
     bar.OnEval(r);
     csv << EvalRowToCsv(r) << "\n";
@@ -137,6 +148,10 @@ int TrainMain() {
   if (!rows.ok()) Fail(rows.status());
   PrintSummary(**task, *options, *rows, dir + "/summary.txt");
   std::printf("  metrics: %s\n", csv_path.c_str());
+  if (!(*task)->TestInstances().empty()) {
+    std::printf("  per test instance (best sampled and baseline energy): %s\n",
+                instances_path.c_str());
+  }
 
   const std::string script = absl::GetFlag(FLAGS_plot_script);
   if (!script.empty()) {

@@ -123,6 +123,17 @@ TEST(CliTest, MisRunReportsTheTestSetAgainstGreedy) {
   std::getline(csv, header);
   EXPECT_NE(header.find("test_mean_energy,test_best_energy,baseline_energy"),
             std::string::npos);
+  // One line per test graph.
+  std::ifstream instances(dir + "/test_instances.csv");
+  std::string line;
+  std::getline(instances, line);
+  EXPECT_EQ(line, "family,seed,best_energy,baseline_energy");
+  int graphs = 0;
+  while (std::getline(instances, line)) {
+    ++graphs;
+    EXPECT_EQ(line.rfind("er-20-0.2,", 0), 0u) << line;
+  }
+  EXPECT_EQ(graphs, 3);
 }
 
 }  // namespace
