@@ -155,14 +155,18 @@ TEST_F(DistributedTest, HypergridSubTbReachesTheEmbeddedThreshold) {
 
 // MIS across processes: actors sample on training graphs and name them, the
 // replay replays every trajectory on its rebuilt graph, and the learner
-// trains LED-DB and evaluates on the held-out graphs.
-TEST_F(DistributedTest, MisLedDbTrainsOnGraphInstancesAcrossProcesses) {
+// trains and evaluates on the held-out graphs. LED-DB needs only terminal
+// energies; FL-SubTB makes the actors ship every state's partial energy.
+class DistributedMisTest : public DistributedTest,
+                           public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(DistributedMisTest, TrainsOnGraphInstancesAcrossProcesses) {
   const std::vector<std::string> task = {"--task=mis", "--mis_family=er-16-0.2",
                                          "--mis_train_instances=8",
                                          "--mis_test_instances=2"};
   std::vector<std::string> net = task;
-  net.insert(net.end(), {"--objective=led-db", "--hidden=16", "--layers=2",
-                         "--batch_size=8"});
+  net.insert(net.end(), {"--objective=" + GetParam(), "--hidden=16",
+                         "--layers=2", "--batch_size=8"});
   auto replay = StartReplay(task);
   ASSERT_GT(replay_port_, 0) << replay->log();
   std::vector<std::string> learner_flags = net;
@@ -186,6 +190,12 @@ TEST_F(DistributedTest, MisLedDbTrainsOnGraphInstancesAcrossProcesses) {
   EXPECT_EQ(info.rejected(), 0);
   EXPECT_GE(info.fresh_sampled(), 40 * 8);
 }
+
+INSTANTIATE_TEST_SUITE_P(Objectives, DistributedMisTest,
+                         ::testing::Values("led-db", "fl-subtb"),
+                         [](const auto& info) {
+                           return info.param == "led-db" ? "LedDb" : "FlSubTb";
+                         });
 
 TEST_F(DistributedTest, EveryDocumentedMetricIsExportedAndCountersMove) {
   const int replay_metrics = FreePort(), learner_metrics = FreePort(),
