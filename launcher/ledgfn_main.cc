@@ -161,7 +161,8 @@ int TrainMain() {
     if (std::system(cmd.c_str()) == 0) {
       std::printf("  plot:    %s\n", png.c_str());
     } else {
-      std::printf("  plot:    not made (%s needs gnuplot)\n", script.c_str());
+      std::printf("  plot:    not made (%s failed; it needs gnuplot)\n",
+                  script.c_str());
     }
   }
   return 0;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Plots a run's metrics.csv (written by `ledgfn train`) to a PNG with gnuplot:
-# modes, top-100 mean reward and exact L1 against trajectories sampled.
+# Plots a run's metrics.csv (written by `ledgfn train`) to a PNG with gnuplot,
+# against trajectories sampled: modes, top-100 mean reward and exact L1; for
+# multi-instance tasks (mis), the held-out test graphs' mean and best -E (MIS:
+# |I|) against the baseline, the policy loss and log F(s_0).
 # Usage: scripts/plot_metrics.sh RUN_DIR/metrics.csv OUT.png
 set -euo pipefail
 if [ $# -ne 2 ]; then
@@ -10,6 +12,27 @@ fi
 csv=$1 png=$2
 command -v gnuplot >/dev/null || { echo "gnuplot is not installed (apt-get install gnuplot-nox)" >&2; exit 1; }
 [ -r "$csv" ] || { echo "cannot read $csv" >&2; exit 1; }
+# Multi-instance runs have test-set columns with values (not "nan").
+test_column=$(head -n 1 "$csv" | tr ',' '\n' | grep -nx 'test_mean_energy' | cut -d: -f1 || true)
+if [ -n "$test_column" ] && [ "$(tail -n 1 "$csv" | cut -d, -f"$test_column")" != nan ]; then
+  panels="set title 'held-out test graphs: -E (MIS: |I|)'
+set key center right
+plot '$csv' using 'trajectories':(-column('test_mean_energy')) with linespoints pt 7 ps 0.5 title 'mean', \\
+     '' using 'trajectories':(-column('test_best_energy')) with linespoints pt 7 ps 0.5 title 'best per graph', \\
+     '' using 'trajectories':(-column('baseline_energy')) with lines dt 2 title 'baseline'
+set key off
+set title 'policy loss'
+plot '$csv' using 'trajectories':'policy_loss' with linespoints pt 7 ps 0.5
+set title 'log F(s_0) (conditional log Z, batch mean)'
+plot '$csv' using 'trajectories':'log_z' with linespoints pt 7 ps 0.5"
+else
+  panels="set title 'modes found'
+plot '$csv' using 'trajectories':'modes' with linespoints pt 7 ps 0.5
+set title 'top-100 mean reward'
+plot '$csv' using 'trajectories':'top100' with linespoints pt 7 ps 0.5
+set title 'exact L1 (policy vs target)'
+plot '$csv' using 'trajectories':'l1' with linespoints pt 7 ps 0.5"
+fi
 gnuplot <<GP
 set datafile separator ','
 set datafile missing 'nan'
@@ -19,11 +42,6 @@ set multiplot layout 1,3 title 'ledgfn: $(basename "$(dirname "$csv")")'
 set xlabel 'trajectories sampled'
 set grid
 set key off
-set title 'modes found'
-plot '$csv' using 'trajectories':'modes' with linespoints pt 7 ps 0.5
-set title 'top-100 mean reward'
-plot '$csv' using 'trajectories':'top100' with linespoints pt 7 ps 0.5
-set title 'exact L1 (policy vs target)'
-plot '$csv' using 'trajectories':'l1' with linespoints pt 7 ps 0.5
+$panels
 unset multiplot
 GP

@@ -109,11 +109,12 @@ TEST(CliTest, ShortRunWritesMetricsSummaryAndPlot) {
 // evaluation in the summary and in metrics.csv.
 TEST(CliTest, MisRunReportsTheTestSetAgainstGreedy) {
   const std::string dir = "/tmp/ledgfn_cli_mis";
+  std::remove((dir + "/metrics.png").c_str());
   Result r = RunLedgfn(
       "train --task=mis --mis_family=er-20-0.2 --mis_train_instances=10 "
       "--mis_test_instances=3 --test_samples=4 --objective=led-db --hidden=16 "
-      "--layers=2 --batch_size=8 --rounds=6 --eval_every=3 --plot_script= "
-      "--output_dir=" + dir);
+      "--layers=2 --batch_size=8 --rounds=6 --eval_every=3 --output_dir=" +
+      dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("test mean -E (start -> end)"), std::string::npos)
       << r.output;
@@ -134,6 +135,9 @@ TEST(CliTest, MisRunReportsTheTestSetAgainstGreedy) {
     EXPECT_EQ(line.rfind("er-20-0.2,", 0), 0u) << line;
   }
   EXPECT_EQ(graphs, 3);
+  // The plot shows the test-set panels (scripts/plot_metrics.sh).
+  EXPECT_NE(r.output.find("plot:    " + dir + "/metrics.png"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace
