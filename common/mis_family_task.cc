@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "common/fnv1a.h"
 #include "common/graph_generators.h"
 #include "common/mis_task.h"
 #include "common/portable_random.h"
@@ -42,25 +43,11 @@ constexpr int kMaxErNodes = 100'000;
 // edge count (and so memory) of one instance sane.
 constexpr double kMaxErExpectedEdges = 5e7;
 
-constexpr uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ULL;
-constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
-
-uint64_t FnvAddBytes(uint64_t hash, absl::string_view bytes) {
-  for (unsigned char c : bytes) hash = (hash ^ c) * kFnvPrime;
-  return hash;
-}
-
-// Little-endian bytes, so the hash does not depend on the host.
-uint64_t FnvAddInt(uint64_t hash, uint64_t value) {
-  for (int i = 0; i < 8; ++i)
-    hash = (hash ^ ((value >> (8 * i)) & 0xff)) * kFnvPrime;
-  return hash;
-}
-
 // The generator seed of an instance: different families and different
 // instance seeds give unrelated graphs.
 uint64_t GraphSeed(const std::string& family, uint64_t seed) {
-  return FnvAddInt(FnvAddBytes(kFnvOffsetBasis, family), seed);
+  return Fnv1aUpdateInt(
+      Fnv1aUpdate(kFnv1aOffsetBasis, family.data(), family.size()), seed);
 }
 
 // Where a family's graphs come from and which seeds it has.
@@ -173,7 +160,7 @@ absl::StatusOr<Source> FileSource(const std::vector<std::string>& paths) {
         paths.size(), " MIS edge-list files, more than ", kMaxInstances));
   }
   std::vector<std::shared_ptr<const Graph>> graphs;
-  uint64_t hash = kFnvOffsetBasis;
+  uint64_t hash = kFnv1aOffsetBasis;
   Source source;
   for (const std::string& path : paths) {
     absl::StatusOr<Graph> graph = ReadEdgeListFile(path);
@@ -182,9 +169,9 @@ absl::StatusOr<Source> FileSource(const std::vector<std::string>& paths) {
     if (!graph.ok()) {
       return absl::InvalidArgumentError(graph.status().message());
     }
-    hash = FnvAddInt(hash, graph->num_nodes());
+    hash = Fnv1aUpdateInt(hash, graph->num_nodes());
     for (const auto& [u, v] : graph->edges()) {
-      hash = FnvAddInt(FnvAddInt(hash, u), v);
+      hash = Fnv1aUpdateInt(Fnv1aUpdateInt(hash, u), v);
     }
     source.max_nodes = std::max(source.max_nodes, graph->num_nodes());
     graphs.push_back(std::make_shared<const Graph>(*std::move(graph)));

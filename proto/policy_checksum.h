@@ -9,19 +9,15 @@
 #include <cstdint>
 
 #include "absl/types/span.h"
+#include "common/fnv1a.h"
 
 namespace ledgfn {
 
-inline constexpr uint64_t kPolicyChecksumSeed = 0xcbf29ce484222325ULL;
+inline constexpr uint64_t kPolicyChecksumSeed = kFnv1aOffsetBasis;
 
 // Continues a checksum `h` over `n` more bytes.
 inline uint64_t PolicyChecksumUpdate(uint64_t h, const char* data, size_t n) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) {
-    h ^= bytes[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
+  return Fnv1aUpdate(h, data, n);
 }
 
 inline uint64_t PolicyChecksum(absl::Span<const float> values) {
