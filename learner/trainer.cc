@@ -104,7 +104,7 @@ double Trainer::RewardExponent() const {
 }
 
 absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
-    const std::vector<TrajectoryRef>& refs) {
+    const std::vector<TrajectoryRef>& refs, BatchInputs inputs) {
   std::vector<const Trajectory*> ptrs;
   ptrs.reserve(refs.size());
   for (const auto& r : refs) ptrs.push_back(r.get());
@@ -112,7 +112,8 @@ absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
   // asynchronously: the host goes on to the next kernels meanwhile.
   auto batch = BuildTrajectoryBatch(task_, ptrs,
                                     UsesPartialEnergies(options_.objective),
-                                    /*pinned=*/options_.device.is_cuda());
+                                    /*pinned=*/options_.device.is_cuda(),
+                                    inputs);
   if (!batch.ok()) return batch.status();
   const double beta = RewardExponent();
   if (beta != 1.0) {
@@ -168,7 +169,10 @@ absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLoss(
 
 absl::StatusOr<double> Trainer::PolicyStep(
     const std::vector<TrajectoryRef>& refs) {
-  auto batch = Prepare(refs);
+  // r_phi's input only when LED credits need it.
+  auto batch = Prepare(
+      refs, BatchInputs{/*states=*/true,
+                        /*transitions=*/UsesLearnedCredits(options_.objective)});
   if (!batch.ok()) return batch.status();
   auto loss = ComputePolicyLoss(*batch);
   if (!loss.ok()) return loss.status();
@@ -181,7 +185,8 @@ absl::StatusOr<double> Trainer::PolicyStep(
 
 absl::StatusOr<double> Trainer::PotentialStep(
     const std::vector<TrajectoryRef>& refs) {
-  auto batch = Prepare(refs);
+  auto batch =
+      Prepare(refs, BatchInputs{/*states=*/false, /*transitions=*/true});
   if (!batch.ok()) return batch.status();
   torch::Tensor phi = potential_->forward(batch->transitions);
   torch::Tensor keep = DrawKeepMask(*batch, options_.led_dropout, rng_);

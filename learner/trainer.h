@@ -117,7 +117,8 @@ class Trainer {
 
  private:
   Trainer(const Task& task, const TrainerOptions& options);
-  absl::StatusOr<TrajectoryBatch> Prepare(const std::vector<TrajectoryRef>& refs);
+  absl::StatusOr<TrajectoryBatch> Prepare(const std::vector<TrajectoryRef>& refs,
+                                          BatchInputs inputs);
   // Given the loss and its value: skips (and counts) a non-finite loss,
   // else back-propagates, clips the gradient norm and steps. Returns false
   // if skipped.

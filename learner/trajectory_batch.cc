@@ -28,7 +28,7 @@ TrajectoryBatch TrajectoryBatch::To(const torch::Device& device) const {
 
 absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
     const Task& task, absl::Span<const Trajectory* const> trajectories,
-    bool with_partial_energies, bool pinned) {
+    bool with_partial_energies, bool pinned, BatchInputs inputs) {
   const int64_t batch = static_cast<int64_t>(trajectories.size());
   if (batch == 0) return absl::InvalidArgumentError("empty trajectory batch");
   const bool has_stop = task.has_stop_action();
@@ -94,14 +94,18 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
     }
   }
   TrajectoryBatch out;
-  auto state_input = BuildNetworkInput(task, state_rows, {batch, L + 1},
-                                       /*transitions=*/false, pinned);
-  if (!state_input.ok()) return state_input.status();
-  out.states = *std::move(state_input);
-  auto transition_input = BuildNetworkInput(task, transition_rows, {batch, L},
-                                            /*transitions=*/true, pinned);
-  if (!transition_input.ok()) return transition_input.status();
-  out.transitions = *std::move(transition_input);
+  if (inputs.states) {
+    auto state_input = BuildNetworkInput(task, state_rows, {batch, L + 1},
+                                         /*transitions=*/false, pinned);
+    if (!state_input.ok()) return state_input.status();
+    out.states = *std::move(state_input);
+  }
+  if (inputs.transitions) {
+    auto transition_input = BuildNetworkInput(
+        task, transition_rows, {batch, L}, /*transitions=*/true, pinned);
+    if (!transition_input.ok()) return transition_input.status();
+    out.transitions = *std::move(transition_input);
+  }
 
   auto host = torch::TensorOptions().pinned_memory(pinned);
   auto f32 = host.dtype(torch::kFloat);

@@ -70,6 +70,14 @@ struct TrajectoryBatch {
   TrajectoryBatch To(const torch::Device& device) const;
 };
 
+// Which network inputs a batch needs: the policy reads `states`, r_phi
+// `transitions` (an r_phi step needs only those, a LED policy step both).
+// Inputs not asked for are left empty.
+struct BatchInputs {
+  bool states = true;
+  bool transitions = true;
+};
+
 // Validates every trajectory against the task of its instance (Task::Instance
 // and Task::Replay) and, when
 // `with_partial_energies`, that it carries T'+1 finite partial energies.
@@ -78,7 +86,8 @@ struct TrajectoryBatch {
 // with CUDA and a device.
 absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
     const Task& task, absl::Span<const Trajectory* const> trajectories,
-    bool with_partial_energies, bool pinned = false);
+    bool with_partial_energies, bool pinned = false,
+    BatchInputs inputs = BatchInputs());
 
 }  // namespace ledgfn
 
