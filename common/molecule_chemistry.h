@@ -34,8 +34,9 @@ class MoleculeChemistry {
   // RDKit canonical SMILES of the assembled molecule.
   virtual absl::StatusOr<std::string> CanonicalSmiles(
       const BlockGraph& molecule) const = 0;
-  // Mean pairwise Tanimoto similarity of the molecules' fingerprints (RDKit
-  // Morgan radius 2, 2048 bits): over all i < j pairs; 0 for fewer than 2.
+  // Mean pairwise Tanimoto similarity of the molecules' RDKit fingerprints
+  // (RDKFingerprint with its defaults, as the original GFlowNet evaluation):
+  // over all i < j pairs; 0 for fewer than 2 molecules.
   virtual absl::StatusOr<double> MeanPairwiseTanimoto(
       absl::Span<const BlockGraph> molecules) const = 0;
 };
