@@ -15,6 +15,7 @@
 #include "actor/actor_loop.h"
 #include "actor/concurrent_oracle.h"
 #include "actor/energy_oracle.h"
+#include "actor/metered_oracle.h"
 #include "actor/policy_client.h"
 #include "actor/remote_oracle.h"
 #include "actor/replay_writer.h"
@@ -90,7 +91,9 @@ int ActorMain(ShutdownSignal& signal) {
                                        absl::GetFlag(FLAGS_metrics_port));
   if (!metrics.ok()) Fail(kProgram, metrics.status());
   ActorMetrics actor_metrics((*metrics)->registry(), (*task)->name(), actor_id);
-  TimedOracle oracle(concurrent, actor_metrics.oracle_latency());
+  MeteredOracle oracle(concurrent, [&actor_metrics](int64_t n, absl::Duration took) {
+    actor_metrics.ObserveOracleCall(n, took);
+  });
 
   PolicyWatcherOptions wopts;
   wopts.address = absl::GetFlag(FLAGS_learner_address);

@@ -23,6 +23,10 @@ ActorMetrics::ActorMetrics(prometheus::Registry& r, const std::string& task,
                                prometheus::Histogram::BucketBoundaries{
                                    1e-5, 1e-4, 1e-3, 0.005, 0.01, 0.025, 0.05, 0.1,
                                    0.25, 0.5, 1, 2.5, 5, 10})),
+      oracle_objects_(AddCounter(r, "ledgfn_actor_oracle_objects_total",
+                                 "Energies the oracle computed (terminal objects, and "
+                                 "every state for FL objectives).",
+                                 {{"task", task}, {"actor", std::to_string(actor_id)}})),
       policy_version_(AddGauge(r, "ledgfn_actor_policy_version",
                             "Policy version the actor samples with.",
                             {{"task", task}, {"actor", std::to_string(actor_id)}})),
@@ -50,20 +54,9 @@ void ActorMetrics::Refresh(int64_t sampled, int64_t policy_version,
   AdvanceCounter(learner_reconnects_, watcher.reconnects);
 }
 
-absl::StatusOr<std::vector<double>> TimedOracle::Energies(
-    absl::Span<const State> objects) {
-  const absl::Time start = absl::Now();
-  auto out = inner_.Energies(objects);
-  latency_.Observe(absl::ToDoubleSeconds(absl::Now() - start));
-  return out;
-}
-
-absl::StatusOr<std::vector<double>> TimedOracle::PartialEnergies(
-    absl::Span<const State> states) {
-  const absl::Time start = absl::Now();
-  auto out = inner_.PartialEnergies(states);
-  latency_.Observe(absl::ToDoubleSeconds(absl::Now() - start));
-  return out;
+void ActorMetrics::ObserveOracleCall(int64_t objects, absl::Duration took) {
+  oracle_latency_.Observe(absl::ToDoubleSeconds(took));
+  oracle_objects_.Increment(static_cast<double>(objects));
 }
 
 }  // namespace ledgfn

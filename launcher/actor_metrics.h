@@ -1,5 +1,6 @@
 // The actor process's metrics (docs/metrics.md): counters refreshed once a
-// second from the components' own counts; oracle latency observed per call.
+// second from the components' own counts; oracle latency and evaluated
+// objects observed per call (ObserveOracleCall, the MeteredOracle hook).
 #ifndef LEDGFN_LAUNCHER_ACTOR_METRICS_H_
 #define LEDGFN_LAUNCHER_ACTOR_METRICS_H_
 
@@ -10,7 +11,7 @@
 
 #include <string>
 
-#include "actor/energy_oracle.h"
+#include "absl/time/time.h"
 #include "actor/policy_client.h"
 #include "actor/replay_writer.h"
 
@@ -23,33 +24,21 @@ class ActorMetrics {
   void Refresh(int64_t sampled, int64_t policy_version,
                const ReplayWriterCounters& writer,
                const PolicyWatcherStats& watcher);
-  prometheus::Histogram& oracle_latency() { return oracle_latency_; }
+  // Thread-safe (prometheus metrics are).
+  void ObserveOracleCall(int64_t objects, absl::Duration took);
 
  private:
   prometheus::Counter& trajectories_;
   prometheus::Counter& acked_;
   prometheus::Counter& rejected_;
   prometheus::Histogram& oracle_latency_;
+  prometheus::Counter& oracle_objects_;
   prometheus::Gauge& policy_version_;
   prometheus::Gauge& queue_depth_;
   prometheus::Counter& replay_reconnects_;
   prometheus::Counter& learner_reconnects_;
 };
 
-// Wraps an oracle and records each call's latency.
-class TimedOracle : public EnergyOracle {
- public:
-  TimedOracle(EnergyOracle& inner, prometheus::Histogram& latency)
-      : inner_(inner), latency_(latency) {}
-  absl::StatusOr<std::vector<double>> Energies(
-      absl::Span<const State> objects) override;
-  absl::StatusOr<std::vector<double>> PartialEnergies(
-      absl::Span<const State> states) override;
-
- private:
-  EnergyOracle& inner_;
-  prometheus::Histogram& latency_;
-};
 
 }  // namespace ledgfn
 

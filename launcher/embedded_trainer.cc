@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "actor/actor_loop.h"
 #include "actor/energy_oracle.h"
+#include "actor/metered_oracle.h"
 #include "actor/sampler.h"
 #include "common/model/flat_weights.h"
 #include "common/object_tracker.h"
@@ -173,7 +174,8 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   ObjectTracker tracker;
   TableSink sink(task, **table, **limiter, tracker);
   TableSource source(**table, **limiter, options, topts.seed + 17);
-  TaskEnergyOracle oracle(task);
+  TaskEnergyOracle task_oracle(task);
+  MeteredOracle oracle(task_oracle);
   auto evaluator = ExactEvaluator::Create(  // optional
       task, /*max_states=*/2'000'000, topts.reward_exponent_final);
 
@@ -232,6 +234,9 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
       current.baseline_energy = test->baseline_energy;
       if (callbacks.on_test_set) callbacks.on_test_set(*test);
     }
+    const OracleUsage usage = oracle.usage();
+    current.oracle_objects = usage.objects;
+    current.oracle_seconds = usage.seconds;
     rows.push_back(current);
     if (callbacks.on_eval) callbacks.on_eval(current);
     return absl::OkStatus();

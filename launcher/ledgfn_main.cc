@@ -90,6 +90,15 @@ void PrintSummary(const Task& task, const EmbeddedOptions& o,
         -*last.test_best_energy, "baseline -E per instance",
         -*last.baseline_energy);
   }
+  if (last.top100_score) {
+    text += absl::StrFormat("  %-28s %.4f\n  %-28s %s\n", "top-100 mean score",
+                            *last.top100_score, "top-100 mean similarity",
+                            opt(last.top100_similarity));
+  }
+  if (last.oracle_objects) {
+    text += absl::StrFormat("  %-28s %d (%.1f s)\n", "oracle energies (time)",
+                            *last.oracle_objects, *last.oracle_seconds);
+  }
   std::printf("%s", text.c_str());
   std::ofstream(path) << text;
 }

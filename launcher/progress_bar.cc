@@ -35,6 +35,9 @@ std::string ProgressBar::Format(const EvalRow& row, int64_t total,
     line += absl::StrFormat(" | test -E %.3f (greedy %.3f)",
                             -*row.test_mean_energy, -*row.baseline_energy);
   }
+  if (row.top100_score) {
+    line += absl::StrFormat(" | top100 score %.3f", *row.top100_score);
+  }
   line += " | ETA " + eta;
   return line;
 }

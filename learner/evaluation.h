@@ -38,6 +38,15 @@ struct EvalRow {
   std::optional<double> test_mean_energy;
   std::optional<double> test_best_energy;
   std::optional<double> baseline_energy;
+  // Tasks with a domain score (molecule: the sEH proxy score): the mean
+  // score of the top-100 distinct objects and their mean pairwise
+  // similarity (Tanimoto of RDKit fingerprints), from the tracker.
+  std::optional<double> top100_score;
+  std::optional<double> top100_similarity;
+  // Energy oracle use so far (embedded runs; the distributed learner does
+  // not see its actors' oracles: ledgfn_actor_oracle_objects_total).
+  std::optional<int64_t> oracle_objects;
+  std::optional<double> oracle_seconds;
 };
 
 // metrics.csv: one header line, then one line per evaluation ("nan" for
