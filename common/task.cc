@@ -42,8 +42,28 @@ absl::StatusOr<double> Task::BaselineEnergy(const InstanceId& id) const {
       absl::StrCat("task '", name(), "' has no baseline"));
 }
 
+std::vector<double> Task::Energies(absl::Span<const State> xs) const {
+  std::vector<double> out;
+  out.reserve(xs.size());
+  for (const State& x : xs) out.push_back(Energy(x));
+  return out;
+}
+
+std::vector<double> Task::PartialEnergies(
+    absl::Span<const State> states) const {
+  std::vector<double> out;
+  out.reserve(states.size());
+  for (const State& s : states) out.push_back(PartialEnergy(s));
+  return out;
+}
+
 std::string Task::ToString(const State& x) const {
   return absl::StrJoin(x, ",");
+}
+
+std::string Task::ObjectKey(const State& x) const {
+  return std::string(reinterpret_cast<const char*>(x.data()),
+                     x.size() * sizeof(int32_t));
 }
 
 absl::StatusOr<std::vector<State>> Task::Replay(

@@ -107,6 +107,12 @@ class Task {
   virtual double Energy(const State& x) const = 0;
   virtual double PartialEnergy(const State& s) const = 0;
   virtual bool IsMode(const State& x) const = 0;
+  // E(x) and E(s) of many states, one per input, in order; the defaults
+  // loop over Energy and PartialEnergy, tasks with a batched oracle (the
+  // molecule proxy) override them.
+  virtual std::vector<double> Energies(absl::Span<const State> xs) const;
+  virtual std::vector<double> PartialEnergies(
+      absl::Span<const State> states) const;
   // Whether the exact evaluator may enumerate the state DAG.
   virtual bool exactly_enumerable() const = 0;
   // Exact log Z when known in closed form or by DP (set); otherwise the
@@ -115,6 +121,10 @@ class Task {
 
   // A human-readable rendering of an object (for logs and sample dumps).
   virtual std::string ToString(const State& x) const;
+  // The identity of an object for distinct-object counts: two states with
+  // the same key are the same object (the molecule task: one molecule built
+  // in different block orders). Default: the state's raw int32 bytes.
+  virtual std::string ObjectKey(const State& x) const;
 
   virtual TaskDefaults defaults() const = 0;
 
