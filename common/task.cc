@@ -15,6 +15,7 @@
 #include "common/bag_task.h"
 #include "common/hypergrid_task.h"
 #include "common/mis_task.h"
+#include "common/molecule_task.h"
 #include "common/set_task.h"
 
 namespace ledgfn {
@@ -169,6 +170,21 @@ absl::StatusOr<std::unique_ptr<Task>> MakeHypergrid(const TaskOptions& o) {
       o.hypergrid_r2));
 }
 
+absl::StatusOr<std::unique_ptr<Task>> MakeMolecule(const TaskOptions& o) {
+  if (o.molecule_data_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "molecule: --molecule_data_dir is required (the directory holding "
+        "blocks_PDB_105.json)");
+  }
+  absl::StatusOr<FragmentVocabulary> vocabulary = LoadFragmentVocabulary(
+      absl::StrCat(o.molecule_data_dir, "/blocks_PDB_105.json"));
+  if (!vocabulary.ok()) return vocabulary.status();
+  absl::StatusOr<std::unique_ptr<MoleculeTask>> task =
+      MoleculeTask::Create(*std::move(vocabulary), /*chemistry=*/nullptr);
+  if (!task.ok()) return task.status();
+  return std::unique_ptr<Task>(*std::move(task));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options) {
@@ -202,8 +218,10 @@ absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options) {
     if (!task.ok()) return task.status();
     return std::unique_ptr<Task>(*std::move(task));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown task '", options.name, "' (known: hypergrid, set, bag, mis)"));
+  if (options.name == "molecule") return MakeMolecule(options);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown task '", options.name,
+                   "' (known: hypergrid, set, bag, mis, molecule)"));
 }
 
 }  // namespace ledgfn

@@ -175,7 +175,9 @@ class Task {
 
 // Creates a task from its name and the options that select its size, e.g.
 // "hypergrid" (options: dim, side), "set" (size: small/medium/large), "bag",
-// "mis" (family, instance counts or edge-list files).
+// "mis" (family, instance counts or edge-list files), "molecule" (the
+// directory holding blocks_PDB_105.json; built without chemistry, so its
+// energies are NaN: the replay service's validation task).
 struct TaskOptions {
   std::string name = "bag";
   int hypergrid_dim = 4;
@@ -193,6 +195,8 @@ struct TaskOptions {
   int mis_train_instances = 1000;
   int mis_test_instances = 20;
   std::vector<std::string> mis_edge_list_files;
+  // molecule: the directory of the fragment vocabulary (required).
+  std::string molecule_data_dir;
 };
 absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options);
 
