@@ -25,7 +25,9 @@ class EnergyOracle {
       absl::Span<const State> states) = 0;
 };
 
-// The task's own energy function. `latency` emulates an expensive oracle:
+// The task's own energy function (Task::Energies and PartialEnergies, one
+// call per oracle call, so a task's batched scorer sees the whole batch).
+// `latency` emulates an expensive oracle:
 // every call sleeps that long per object (per state for partial energies),
 // which is what makes FL's per-state oracle calls costly.
 class TaskEnergyOracle : public EnergyOracle {

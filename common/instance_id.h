@@ -3,7 +3,7 @@
 // rebuild the instance from the id alone, so trajectories carry the id and
 // never the instance itself (DESIGN §3, `mis`).
 //
-// Single-instance tasks (bag, hypergrid, set) use the empty id.
+// Single-instance tasks (bag, hypergrid, set, molecule) use the empty id.
 #ifndef LEDGFN_COMMON_INSTANCE_ID_H_
 #define LEDGFN_COMMON_INSTANCE_ID_H_
 

@@ -9,16 +9,24 @@ ObjectTracker::ObjectTracker(int top_k) : top_k_(top_k) {}
 
 bool ObjectTracker::Add(const Task& task, const State& x, double energy) {
   if (std::isnan(energy)) return false;
-  // Evaluated outside the lock: the mode predicate may hash the object.
+  // The key and the mode predicate are evaluated outside the lock: both may
+  // consult the task's chemistry. The mode only for a new key; two threads
+  // racing on one new key both evaluate it and the first emplace wins.
+  std::string key = task.ObjectKey(x);
+  {
+    absl::MutexLock lock(&mu_);
+    if (seen_.contains(key)) return false;
+  }
   const bool is_mode = task.IsMode(x);
   absl::MutexLock lock(&mu_);
-  if (!seen_.emplace(x, energy).second) return false;
+  if (!seen_.try_emplace(key, x, energy).second) return false;
   if (is_mode) ++num_modes_;
-  if (static_cast<int>(best_energies_.size()) < top_k_) {
-    best_energies_.insert(energy);
-  } else if (energy < *best_energies_.rbegin()) {
-    best_energies_.erase(std::prev(best_energies_.end()));
-    best_energies_.insert(energy);
+  std::pair<double, std::string> entry(energy, std::move(key));
+  if (static_cast<int>(best_.size()) < top_k_) {
+    best_.insert(std::move(entry));
+  } else if (entry < *best_.rbegin()) {
+    best_.erase(std::prev(best_.end()));
+    best_.insert(std::move(entry));
   }
   return true;
 }
@@ -35,15 +43,26 @@ int64_t ObjectTracker::num_modes() const {
 
 double ObjectTracker::TopKMeanReward() const {
   absl::MutexLock lock(&mu_);
-  if (best_energies_.empty()) return 0.0;
+  if (best_.empty()) return 0.0;
   double sum = 0.0;
-  for (double e : best_energies_) sum += std::exp(-e);
-  return sum / static_cast<double>(best_energies_.size());
+  for (const auto& [energy, key] : best_) sum += std::exp(-energy);
+  return sum / static_cast<double>(best_.size());
+}
+
+std::vector<std::pair<State, double>> ObjectTracker::TopK() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<State, double>> out;
+  out.reserve(best_.size());
+  for (const auto& [energy, key] : best_) out.push_back(seen_.find(key)->second);
+  return out;
 }
 
 std::vector<std::pair<State, double>> ObjectTracker::Export() const {
   absl::MutexLock lock(&mu_);
-  return {seen_.begin(), seen_.end()};
+  std::vector<std::pair<State, double>> out;
+  out.reserve(seen_.size());
+  for (const auto& [key, object] : seen_) out.push_back(object);
+  return out;
 }
 
 }  // namespace ledgfn

@@ -15,6 +15,7 @@
 #include "common/bag_task.h"
 #include "common/hypergrid_task.h"
 #include "common/mis_task.h"
+#include "common/molecule_task.h"
 #include "common/set_task.h"
 
 namespace ledgfn {
@@ -42,8 +43,28 @@ absl::StatusOr<double> Task::BaselineEnergy(const InstanceId& id) const {
       absl::StrCat("task '", name(), "' has no baseline"));
 }
 
+std::vector<double> Task::Energies(absl::Span<const State> xs) const {
+  std::vector<double> out;
+  out.reserve(xs.size());
+  for (const State& x : xs) out.push_back(Energy(x));
+  return out;
+}
+
+std::vector<double> Task::PartialEnergies(
+    absl::Span<const State> states) const {
+  std::vector<double> out;
+  out.reserve(states.size());
+  for (const State& s : states) out.push_back(PartialEnergy(s));
+  return out;
+}
+
 std::string Task::ToString(const State& x) const {
   return absl::StrJoin(x, ",");
+}
+
+std::string Task::ObjectKey(const State& x) const {
+  return std::string(reinterpret_cast<const char*>(x.data()),
+                     x.size() * sizeof(int32_t));
 }
 
 absl::StatusOr<std::vector<State>> Task::Replay(
@@ -149,6 +170,21 @@ absl::StatusOr<std::unique_ptr<Task>> MakeHypergrid(const TaskOptions& o) {
       o.hypergrid_r2));
 }
 
+absl::StatusOr<std::unique_ptr<Task>> MakeMolecule(const TaskOptions& o) {
+  if (o.molecule_data_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "molecule: --molecule_data_dir is required (the directory holding "
+        "blocks_PDB_105.json)");
+  }
+  absl::StatusOr<FragmentVocabulary> vocabulary = LoadFragmentVocabulary(
+      absl::StrCat(o.molecule_data_dir, "/blocks_PDB_105.json"));
+  if (!vocabulary.ok()) return vocabulary.status();
+  absl::StatusOr<std::unique_ptr<MoleculeTask>> task =
+      MoleculeTask::Create(*std::move(vocabulary), /*chemistry=*/nullptr);
+  if (!task.ok()) return task.status();
+  return std::unique_ptr<Task>(*std::move(task));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options) {
@@ -182,8 +218,10 @@ absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options) {
     if (!task.ok()) return task.status();
     return std::unique_ptr<Task>(*std::move(task));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown task '", options.name, "' (known: hypergrid, set, bag, mis)"));
+  if (options.name == "molecule") return MakeMolecule(options);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown task '", options.name,
+                   "' (known: hypergrid, set, bag, mis, molecule)"));
 }
 
 }  // namespace ledgfn

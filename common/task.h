@@ -107,6 +107,12 @@ class Task {
   virtual double Energy(const State& x) const = 0;
   virtual double PartialEnergy(const State& s) const = 0;
   virtual bool IsMode(const State& x) const = 0;
+  // E(x) and E(s) of many states, one per input, in order; the defaults
+  // loop over Energy and PartialEnergy, tasks with a batched oracle (the
+  // molecule proxy) override them.
+  virtual std::vector<double> Energies(absl::Span<const State> xs) const;
+  virtual std::vector<double> PartialEnergies(
+      absl::Span<const State> states) const;
   // Whether the exact evaluator may enumerate the state DAG.
   virtual bool exactly_enumerable() const = 0;
   // Exact log Z when known in closed form or by DP (set); otherwise the
@@ -115,6 +121,10 @@ class Task {
 
   // A human-readable rendering of an object (for logs and sample dumps).
   virtual std::string ToString(const State& x) const;
+  // The identity of an object for distinct-object counts: two states with
+  // the same key are the same object (the molecule task: one molecule built
+  // in different block orders). Default: the state's raw int32 bytes.
+  virtual std::string ObjectKey(const State& x) const;
 
   virtual TaskDefaults defaults() const = 0;
 
@@ -165,7 +175,9 @@ class Task {
 
 // Creates a task from its name and the options that select its size, e.g.
 // "hypergrid" (options: dim, side), "set" (size: small/medium/large), "bag",
-// "mis" (family, instance counts or edge-list files).
+// "mis" (family, instance counts or edge-list files), "molecule" (the
+// directory holding blocks_PDB_105.json; built without chemistry, so its
+// energies are NaN: the replay service's validation task).
 struct TaskOptions {
   std::string name = "bag";
   int hypergrid_dim = 4;
@@ -183,6 +195,8 @@ struct TaskOptions {
   int mis_train_instances = 1000;
   int mis_test_instances = 20;
   std::vector<std::string> mis_edge_list_files;
+  // molecule: the directory of the fragment vocabulary (required).
+  std::string molecule_data_dir;
 };
 absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options);
 

@@ -6,7 +6,8 @@
 
 #include "absl/flags/flag.h"
 
-ABSL_FLAG(std::string, task, "bag", "Task: bag, hypergrid, set or mis.");
+ABSL_FLAG(std::string, task, "bag",
+          "Task: bag, hypergrid, set, mis or molecule.");
 ABSL_FLAG(int, hypergrid_dim, 4, "hypergrid: number of dimensions D.");
 ABSL_FLAG(int, hypergrid_side, 8, "hypergrid: side length H.");
 ABSL_FLAG(double, hypergrid_r0, 0.1, "hypergrid: base reward R0.");
@@ -29,6 +30,9 @@ ABSL_FLAG(std::vector<std::string>, mis_edge_lists, {},
           "of --mis_family (each line 'u v', 0-based; optional first line "
           "'n <nodes>'; '#' comments). They are both the training and the "
           "test set.");
+ABSL_FLAG(std::string, molecule_data_dir, "",
+          "molecule: directory holding the fragment vocabulary "
+          "blocks_PDB_105.json.");
 
 namespace ledgfn {
 
@@ -46,6 +50,7 @@ absl::StatusOr<std::unique_ptr<Task>> TaskFromFlags() {
   o.mis_train_instances = absl::GetFlag(FLAGS_mis_train_instances);
   o.mis_test_instances = absl::GetFlag(FLAGS_mis_test_instances);
   o.mis_edge_list_files = absl::GetFlag(FLAGS_mis_edge_lists);
+  o.molecule_data_dir = absl::GetFlag(FLAGS_molecule_data_dir);
   return MakeTask(o);
 }
 

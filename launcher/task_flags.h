@@ -1,5 +1,6 @@
-// The task flags (--task, --hypergrid_*, --set_size, --bag_modes_file),
-// defined once for every ledgfn program that links this file.
+// The task flags (--task, --hypergrid_*, --set_size, --bag_modes_file,
+// --mis_*, --molecule_data_dir), defined once for every ledgfn program that
+// links this file.
 #ifndef LEDGFN_LAUNCHER_TASK_FLAGS_H_
 #define LEDGFN_LAUNCHER_TASK_FLAGS_H_
 

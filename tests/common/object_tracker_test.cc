@@ -1,9 +1,12 @@
 // Tests of the distinct-object record behind the modes and top-100 metrics.
 #include "common/object_tracker.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/hypergrid_task.h"
@@ -115,6 +118,49 @@ TEST(ObjectTrackerTest, ExportedObjectsRestoreCountsAndTopKExactly) {
               (1 + std::exp(-0.01) + std::exp(-0.02) + std::exp(-0.03) +
                std::exp(-0.04)) / 5,
               1e-12);
+}
+
+// A 1-D hypergrid whose objects are identified by cell / 10 only, so cells
+// 0..9 are one object, 10..19 another, and so on.
+class DecadeKeyTask : public HypergridTask {
+ public:
+  DecadeKeyTask() : HypergridTask(1, 100, 0.1, 0.5, 2.0) {}
+  std::string ObjectKey(const State& x) const override {
+    return std::to_string(x[0] / 10);
+  }
+};
+
+TEST(ObjectTrackerTest, DedupesByObjectKeyAndKeepsTheFirstState) {
+  DecadeKeyTask task;
+  ObjectTracker tracker;
+  EXPECT_TRUE(tracker.Add(task, {3}, 1.0));
+  EXPECT_FALSE(tracker.Add(task, {7}, 1.0));  // Same key "0".
+  EXPECT_TRUE(tracker.Add(task, {13}, 2.0));
+  EXPECT_EQ(tracker.num_distinct(), 2);
+  auto objects = tracker.Export();
+  std::sort(objects.begin(), objects.end());
+  EXPECT_EQ(objects, (std::vector<std::pair<State, double>>{{{3}, 1.0},
+                                                           {{13}, 2.0}}));
+  EXPECT_NEAR(tracker.TopKMeanReward(), (std::exp(-1.0) + std::exp(-2.0)) / 2,
+              1e-12);
+}
+
+TEST(ObjectTrackerTest, TopKListsTheBestObjectsLowestEnergyFirst) {
+  HypergridTask task(1, 100, 0.1, 0.5, 2.0);
+  ObjectTracker tracker(3);
+  EXPECT_TRUE(tracker.TopK().empty());
+  const double energies[] = {1.0, 2.0, 3.0, 0.5, 5.0, 2.5, -1.0};
+  for (int i = 0; i < 7; ++i) tracker.Add(task, {i}, energies[i]);
+  EXPECT_EQ(tracker.TopK(), (std::vector<std::pair<State, double>>{
+                                {{6}, -1.0}, {{3}, 0.5}, {{0}, 1.0}}));
+  // Equal energies: the smaller key (raw bytes of the state) wins, whatever
+  // the order of the Adds.
+  ObjectTracker ties(1);
+  ties.Add(task, {2}, 0.0);
+  ties.Add(task, {1}, 0.0);
+  ties.Add(task, {3}, 0.0);
+  EXPECT_EQ(ties.TopK(),
+            (std::vector<std::pair<State, double>>{{{1}, 0.0}}));
 }
 
 }  // namespace

@@ -135,6 +135,22 @@ TEST(HypergridTaskTest, ClosedFormLogZMatchesEnumerationOnDefaultGrid) {
 
 // ---------------------------------------------------------------------- set
 
+TEST(TaskDefaultsTest, BatchedEnergiesLoopAndObjectKeysAreTheStateBytes) {
+  HypergridTask task(2, 8, 0.1, 0.5, 2.0);
+  const std::vector<State> states = {{1, 1}, {0, 0}, {6, 1}};
+  EXPECT_THAT(task.Energies(states),
+              ElementsAre(task.Energy({1, 1}), task.Energy({0, 0}),
+                          task.Energy({6, 1})));
+  EXPECT_THAT(task.PartialEnergies(states),
+              ElementsAre(task.PartialEnergy({1, 1}),
+                          task.PartialEnergy({0, 0}),
+                          task.PartialEnergy({6, 1})));
+  // Little-endian int32s.
+  EXPECT_EQ(task.ObjectKey({1, 256}),
+            std::string("\x01\0\0\0\0\x01\0\0", 8));
+  EXPECT_NE(task.ObjectKey({1, 0}), task.ObjectKey({0, 1}));
+}
+
 TEST(SetTaskTest, NamedSizesAndItemEnergies) {
   absl::StatusOr<std::unique_ptr<SetTask>> small =
       SetTask::FromSizeName("small");
