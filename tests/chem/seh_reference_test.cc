@@ -82,6 +82,19 @@ TEST_F(SehReferenceTest, EmptyMoleculeGetsTheMinimumScore) {
   EXPECT_EQ(*smiles, "");
 }
 
+TEST_F(SehReferenceTest, UnsanitisableMoleculeGetsTheMinimumScore) {
+  // Five methyls (block 8, "C") on one carbon: valence 5.
+  BlockGraph overfull{{8, 8, 8, 8, 8, 8}, {}};
+  for (int b = 1; b <= 5; ++b) overfull.jbonds.push_back({0, b, 0, 0});
+  absl::StatusOr<std::vector<double>> scores = chemistry_->Scores({overfull});
+  ASSERT_TRUE(scores.ok()) << scores.status();
+  EXPECT_EQ((*scores)[0], MoleculeChemistry::kMinScore);
+  EXPECT_EQ(*chemistry_->CanonicalSmiles(overfull), "");
+  // A block index outside the vocabulary is the caller's error.
+  EXPECT_EQ(chemistry_->Scores({BlockGraph{{105}, {}}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(SehReferenceTest, CreateNamesAMissingFile) {
   absl::StatusOr<std::unique_ptr<SehChemistry>> chemistry =
       SehChemistry::Create(::testing::TempDir());
