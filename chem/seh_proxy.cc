@@ -67,22 +67,32 @@ SehNNConvImpl::SehNNConvImpl(int64_t dim, int64_t edge_features, int64_t hidden)
   bias_ = register_parameter("bias", torch::zeros({dim}));
 }
 
-torch::Tensor SehNNConvImpl::EdgeWeights(const torch::Tensor& edge_features) const {
-  // Edge features take few distinct values (bond types): run the edge
-  // network on those only.
+SehNNConvImpl::EdgeWeights SehNNConvImpl::ComputeEdgeWeights(
+    const torch::Tensor& edge_features) const {
+  // Edge features take few distinct values (bond types): the edge network
+  // runs on those only, and messages are gathered from x W for each.
   const auto [distinct, inverse, counts] = torch::unique_dim(
       edge_features, 0, /*sorted=*/true, /*return_inverse=*/true);
   const torch::Tensor weights = Apply(edge_out_, Act(Apply(edge_in_, distinct)));
-  return weights.view({-1, dim_, dim_}).index_select(0, inverse);
+  EdgeWeights edge_weights;
+  edge_weights.num_distinct = distinct.size(0);
+  // [in, U * out]: column block u is the distinct weight u.
+  edge_weights.stacked = weights.view({-1, dim_, dim_})
+                             .permute({1, 0, 2})
+                             .reshape({dim_, -1});
+  edge_weights.kind = inverse;
+  return edge_weights;
 }
 
 torch::Tensor SehNNConvImpl::forward(const torch::Tensor& x,
                                      const ProxyBatch& batch,
-                                     const torch::Tensor& edge_weights) const {
+                                     const EdgeWeights& edge_weights) const {
   const int64_t num_atoms = x.size(0);
-  const torch::Tensor messages =
-      torch::bmm(x.index_select(0, batch.edge_source).unsqueeze(1), edge_weights)
-          .squeeze(1);
+  // Row a * U + u of x_by_kind is x_a W_u; edge e takes row source * U + kind.
+  const torch::Tensor x_by_kind =
+      x.matmul(edge_weights.stacked).view({-1, dim_});
+  const torch::Tensor messages = x_by_kind.index_select(
+      0, batch.edge_source * edge_weights.num_distinct + edge_weights.kind);
   const torch::Tensor sum = torch::zeros({num_atoms, dim_}, x.options())
                                 .index_add_(0, batch.edge_target, messages);
   const torch::Tensor count =
@@ -140,7 +150,8 @@ SehProxyImpl::SehProxyImpl() {
 torch::Tensor SehProxyImpl::forward(const ProxyBatch& batch) const {
   torch::Tensor out = Act(Apply(lin0_, batch.atom_features));
   torch::Tensor h = out;
-  const torch::Tensor edge_weights = conv_->EdgeWeights(batch.edge_features);
+  const SehNNConvImpl::EdgeWeights edge_weights =
+      conv_->ComputeEdgeWeights(batch.edge_features);
   for (int64_t step = 0; step < kConvSteps; ++step) {
     const torch::Tensor m = Act(conv_->forward(out, batch, edge_weights));
     h = torch::gru_cell(m, h, gru_->w_ih, gru_->w_hh, gru_->b_ih, gru_->b_hh);

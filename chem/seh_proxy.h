@@ -33,11 +33,16 @@ namespace ledgfn {
 class SehNNConvImpl : public torch::nn::Module {
  public:
   SehNNConvImpl(int64_t dim, int64_t edge_features, int64_t hidden);
-  // The per-edge weight matrices [E, dim, dim], computed once per forward
-  // (they depend on the edge features only).
-  torch::Tensor EdgeWeights(const torch::Tensor& edge_features) const;
+  // The edge weight matrices, once per distinct edge feature vector
+  // (computed once per forward: they depend on the edge features only).
+  struct EdgeWeights {
+    torch::Tensor stacked;     // [dim in, U * dim out], block u = W_u
+    torch::Tensor kind;        // [E] int64: the u of each edge
+    int64_t num_distinct = 0;  // U
+  };
+  EdgeWeights ComputeEdgeWeights(const torch::Tensor& edge_features) const;
   torch::Tensor forward(const torch::Tensor& x, const ProxyBatch& batch,
-                        const torch::Tensor& edge_weights) const;
+                        const EdgeWeights& edge_weights) const;
 
  private:
   int64_t dim_;
