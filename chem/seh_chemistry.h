@@ -1,0 +1,56 @@
+// The molecule task's chemistry (common/molecule_chemistry.h) with RDKit and
+// the original sEH proxy: molecules are assembled from their blocks
+// (chem/block_assembly.h), featurised (chem/atom_features.h) and scored by
+// the proxy MPNN (chem/seh_proxy.h) in batches of kScoreBatch molecules.
+//
+// Contract: as MoleculeChemistry. Create reads blocks_PDB_105.json,
+// seh_proxy_params.bin and seh_proxy_params.json from `data_dir`; a missing
+// or malformed file is an error naming it. Thread-safe without a lock: the
+// assembler and the proxy are only read, and every forward runs under
+// torch::NoGradGuard (thread-local). The torch thread count is the caller's.
+// Molecules RDKit cannot sanitise score kMinScore and have SMILES "";
+// malformed block graphs are INVALID_ARGUMENT.
+#ifndef LEDGFN_CHEM_SEH_CHEMISTRY_H_
+#define LEDGFN_CHEM_SEH_CHEMISTRY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chem/block_assembly.h"
+#include "chem/seh_proxy.h"
+#include "common/molecule_chemistry.h"
+
+namespace ledgfn {
+
+class SehChemistry : public MoleculeChemistry {
+ public:
+  static constexpr int kScoreBatch = 256;
+
+  static absl::StatusOr<std::unique_ptr<SehChemistry>> Create(
+      const std::string& data_dir);
+
+  absl::StatusOr<std::vector<double>> Scores(
+      absl::Span<const BlockGraph> molecules) const override;
+  absl::StatusOr<std::string> CanonicalSmiles(
+      const BlockGraph& molecule) const override;
+  absl::StatusOr<double> MeanPairwiseTanimoto(
+      absl::Span<const BlockGraph> molecules) const override;
+
+  const FragmentVocabulary& vocabulary() const {
+    return assembler_->vocabulary();
+  }
+
+ private:
+  SehChemistry(std::unique_ptr<BlockAssembler> assembler, SehProxy proxy);
+  // Scores of at most kScoreBatch molecules in one forward.
+  absl::StatusOr<std::vector<double>> ScoreBatch(
+      absl::Span<const BlockGraph> molecules) const;
+
+  std::unique_ptr<BlockAssembler> assembler_;
+  SehProxy proxy_;
+};
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_CHEM_SEH_CHEMISTRY_H_
