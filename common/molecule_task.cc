@@ -210,6 +210,27 @@ double MoleculeTask::Energy(const State& x) const {
 
 double MoleculeTask::PartialEnergy(const State& s) const { return Energy(s); }
 
+bool MoleculeTask::IsModeOfEnergy(const State& x, double energy) const {
+  (void)x;
+  return energy <= EnergyOfScore(kModeScore);  // false for NaN
+}
+
+std::optional<double> MoleculeTask::ScoreOfEnergy(double energy) const {
+  return 8.0 * std::exp(-energy / 10.0);
+}
+
+absl::StatusOr<double> MoleculeTask::MeanPairwiseSimilarity(
+    absl::Span<const State> xs) const {
+  if (chemistry_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "molecule: similarity needs the chemistry (the sEH data directory)");
+  }
+  std::vector<BlockGraph> molecules;
+  molecules.reserve(xs.size());
+  for (const State& x : xs) molecules.push_back(ToBlockGraph(x));
+  return chemistry_->MeanPairwiseTanimoto(molecules);
+}
+
 bool MoleculeTask::IsMode(const State& x) const {
   // NaN (no chemistry, a failed score) compares false.
   return Energy(x) <= EnergyOfScore(kModeScore);

@@ -52,7 +52,12 @@
 //  * IsMode(x): score >= kModeScore, decided as EnergyOfScore(score) <=
 //    EnergyOfScore(kModeScore); both sides come from the same computation,
 //    so a score of exactly kModeScore is a mode, without a tolerance. Always
-//    false without chemistry. IsMode scores x again (one Scores call).
+//    false without chemistry. IsMode scores x again (one Scores call);
+//    IsModeOfEnergy decides from the given energy without scoring.
+//  * ScoreOfEnergy inverts EnergyOfScore: 8 exp(-E/10), the clipped score
+//    (kMinScore for any score at or below it). MeanPairwiseSimilarity is the
+//    chemistry's MeanPairwiseTanimoto of the molecules (FAILED_PRECONDITION
+//    without chemistry).
 //  * ToString and ObjectKey: the canonical SMILES when the chemistry gives
 //    a non-empty one, otherwise the block description
 //    "blocks <b0>,<b1>,... bonds <a>-<b>:<atom a>-<atom b>,..." ("-" for an
@@ -65,6 +70,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -118,6 +124,10 @@ class MoleculeTask : public Task {
   std::vector<double> PartialEnergies(
       absl::Span<const State> states) const override;
   bool IsMode(const State& x) const override;
+  bool IsModeOfEnergy(const State& x, double energy) const override;
+  std::optional<double> ScoreOfEnergy(double energy) const override;
+  absl::StatusOr<double> MeanPairwiseSimilarity(
+      absl::Span<const State> xs) const override;
   bool exactly_enumerable() const override { return false; }
   std::string ToString(const State& x) const override;
   std::string ObjectKey(const State& x) const override { return ToString(x); }

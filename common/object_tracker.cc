@@ -17,7 +17,7 @@ bool ObjectTracker::Add(const Task& task, const State& x, double energy) {
     absl::MutexLock lock(&mu_);
     if (seen_.contains(key)) return false;
   }
-  const bool is_mode = task.IsMode(x);
+  const bool is_mode = task.IsModeOfEnergy(x, energy);
   absl::MutexLock lock(&mu_);
   if (!seen_.try_emplace(key, x, energy).second) return false;
   if (is_mode) ++num_modes_;

@@ -37,6 +37,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,24 @@ class Task {
   // the same key are the same object (the molecule task: one molecule built
   // in different block orders). Default: the state's raw int32 bytes.
   virtual std::string ObjectKey(const State& x) const;
+  // IsMode of an object whose energy is already known (the tracker has it):
+  // tasks whose IsMode needs the oracle (molecule) decide from the energy
+  // instead of calling it again. Default: IsMode(x).
+  virtual bool IsModeOfEnergy(const State& x, double energy) const {
+    (void)energy;
+    return IsMode(x);
+  }
+  // Tasks whose objects have a domain score besides the energy (molecule:
+  // the proxy score, clipped as in the energy) report it in evaluations;
+  // nullopt for the others.
+  virtual std::optional<double> ScoreOfEnergy(double energy) const {
+    (void)energy;
+    return std::nullopt;
+  }
+  // Mean pairwise similarity of objects, for diversity (molecule: Tanimoto
+  // of RDKit fingerprints); UNIMPLEMENTED for tasks without one.
+  virtual absl::StatusOr<double> MeanPairwiseSimilarity(
+      absl::Span<const State> xs) const;
 
   virtual TaskDefaults defaults() const = 0;
 

@@ -60,7 +60,7 @@ constexpr char kProgram[] = "ledgfn_actor";
 namespace {
 
 int ActorMain(ShutdownSignal& signal) {
-  auto task = TaskFromFlags();
+  auto task = TaskWithChemistryFromFlags();
   if (!task.ok()) Fail(kProgram, task.status());
   auto options = TrainingOptionsFromFlags(**task);
   if (!options.ok()) Fail(kProgram, options.status());

@@ -222,7 +222,7 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   EvalRow current;
   current.log_z = (*trainer)->ReportedLogZ();
   auto evaluate = [&]() -> absl::Status {
-    Evaluate(tracker, evaluator.ok() ? evaluator->get() : nullptr,
+    Evaluate(task, tracker, evaluator.ok() ? evaluator->get() : nullptr,
              (*trainer)->policy(), &current);
     if (!task.TestInstances().empty()) {
       auto test = EvaluateOnTestSet(task, (*trainer)->policy(),

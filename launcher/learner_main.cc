@@ -177,7 +177,7 @@ std::ofstream OpenMetricsCsv(const std::string& path, int64_t resumed_round) {
 }
 
 int LearnerMain(ShutdownSignal& signal) {
-  auto task = TaskFromFlags();
+  auto task = TaskWithChemistryFromFlags();
   if (!task.ok()) Fail(kProgram, task.status());
   auto options = TrainingOptionsFromFlags(**task);
   if (!options.ok()) Fail(kProgram, options.status());
@@ -363,7 +363,7 @@ int LearnerMain(ShutdownSignal& signal) {
       row.skipped_steps = stats->skipped_steps;
       row.trajectories_per_second = row.trajectories / std::max(row.seconds, 1e-9);
       row.rounds_per_second = round / std::max(row.seconds, 1e-9);
-      Evaluate(tracker, evaluator.ok() ? evaluator->get() : nullptr,
+      Evaluate(**task, tracker, evaluator.ok() ? evaluator->get() : nullptr,
                trainer->policy(), &row);
       if (!(*task)->TestInstances().empty()) {
         auto test = EvaluateOnTestSet(**task, trainer->policy(),

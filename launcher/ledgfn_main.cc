@@ -104,7 +104,7 @@ void PrintSummary(const Task& task, const EmbeddedOptions& o,
 }
 
 int TrainMain() {
-  auto task = TaskFromFlags();
+  auto task = TaskWithChemistryFromFlags();
   if (!task.ok()) Fail(task.status());
   auto options = OptionsFromFlags(**task);
   if (!options.ok()) Fail(options.status());

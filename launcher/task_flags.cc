@@ -36,7 +36,7 @@ ABSL_FLAG(std::string, molecule_data_dir, "",
 
 namespace ledgfn {
 
-absl::StatusOr<std::unique_ptr<Task>> TaskFromFlags() {
+TaskOptions TaskOptionsFromFlags() {
   TaskOptions o;
   o.name = absl::GetFlag(FLAGS_task);
   o.hypergrid_dim = absl::GetFlag(FLAGS_hypergrid_dim);
@@ -51,7 +51,11 @@ absl::StatusOr<std::unique_ptr<Task>> TaskFromFlags() {
   o.mis_test_instances = absl::GetFlag(FLAGS_mis_test_instances);
   o.mis_edge_list_files = absl::GetFlag(FLAGS_mis_edge_lists);
   o.molecule_data_dir = absl::GetFlag(FLAGS_molecule_data_dir);
-  return MakeTask(o);
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<Task>> TaskFromFlags() {
+  return MakeTask(TaskOptionsFromFlags());
 }
 
 }  // namespace ledgfn

@@ -11,6 +11,10 @@
 
 namespace ledgfn {
 
+TaskOptions TaskOptionsFromFlags();
+// MakeTask(TaskOptionsFromFlags()): the task without chemistry, all the
+// replay service needs. The training programs use TaskWithChemistryFromFlags
+// (training_flags.h), which gives the molecule task its energies.
 absl::StatusOr<std::unique_ptr<Task>> TaskFromFlags();
 
 }  // namespace ledgfn

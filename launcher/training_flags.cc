@@ -8,7 +8,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "chem/molecule_task_factory.h"
 #include "common/model/compute_setup.h"
+#include "launcher/task_flags.h"
 #include "learner/objective.h"
 
 ABSL_FLAG(std::string, objective, "led-subtb",
@@ -140,6 +142,10 @@ absl::Status ApplyThreadsFlag() {
   if (threads < 1) return absl::InvalidArgumentError("--threads must be >= 1");
   ConfigureCompute(threads);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Task>> TaskWithChemistryFromFlags() {
+  return MakeTaskWithChemistry(TaskOptionsFromFlags());
 }
 
 }  // namespace ledgfn

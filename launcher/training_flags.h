@@ -4,6 +4,8 @@
 #ifndef LEDGFN_LAUNCHER_TRAINING_FLAGS_H_
 #define LEDGFN_LAUNCHER_TRAINING_FLAGS_H_
 
+#include <memory>
+
 #include "absl/status/statusor.h"
 #include "common/task.h"
 #include "launcher/embedded_trainer.h"
@@ -14,6 +16,11 @@ namespace ledgfn {
 // fields; the caller sets the rest (rounds, actors, capacity, ...) and
 // validates.
 absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task);
+
+// The task of the task flags (task_flags.h) with its chemistry, for the
+// programs that sample or train: MakeTaskWithChemistry
+// (chem/molecule_task_factory.h).
+absl::StatusOr<std::unique_ptr<Task>> TaskWithChemistryFromFlags();
 
 // Applies --threads to LibTorch and OpenBLAS and picks OpenBLAS's kernels
 // (common/model/compute_setup.h).

@@ -1,5 +1,9 @@
 #include "learner/evaluation.h"
 
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -29,11 +33,24 @@ std::string EvalRowToCsv(const EvalRow& r) {
       opt(r.oracle_seconds));
 }
 
-void Evaluate(const ObjectTracker& tracker, const ExactEvaluator* evaluator,
-              PolicyNet& policy, EvalRow* row) {
+void Evaluate(const Task& task, const ObjectTracker& tracker,
+              const ExactEvaluator* evaluator, PolicyNet& policy, EvalRow* row) {
   row->modes = tracker.num_modes();
   row->distinct = tracker.num_distinct();
   row->top100 = tracker.TopKMeanReward();
+  const std::vector<std::pair<State, double>> top = tracker.TopK();
+  if (!top.empty() && task.ScoreOfEnergy(top[0].second)) {
+    double sum = 0;
+    std::vector<State> objects;
+    for (const auto& [x, energy] : top) {
+      sum += *task.ScoreOfEnergy(energy);
+      objects.push_back(x);
+    }
+    row->top100_score = sum / static_cast<double>(top.size());
+    absl::StatusOr<double> similarity = task.MeanPairwiseSimilarity(objects);
+    row->top100_similarity =
+        similarity.ok() ? std::optional<double>(*similarity) : std::nullopt;
+  }
   if (evaluator != nullptr) {
     ExactEvaluation e = evaluator->Evaluate(policy, row->log_z);
     row->l1 = e.l1;

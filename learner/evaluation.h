@@ -55,10 +55,12 @@ std::string EvalCsvHeader();
 std::string EvalRowToCsv(const EvalRow& row);
 
 // Fills the evaluation fields of `row` (modes, distinct, top-100 from the
-// tracker; L1, log Z error and exact log Z from the evaluator when given)
-// for the policy and its reported log Z in row->log_z.
-void Evaluate(const ObjectTracker& tracker, const ExactEvaluator* evaluator,
-              PolicyNet& policy, EvalRow* row);
+// tracker, and for tasks with scores the top-100 score and similarity; L1,
+// log Z error and exact log Z from the evaluator when given) for the policy
+// and its reported log Z in row->log_z. A similarity the task cannot compute
+// (e.g. a molecule RDKit rejects) leaves top100_similarity empty.
+void Evaluate(const Task& task, const ObjectTracker& tracker,
+              const ExactEvaluator* evaluator, PolicyNet& policy, EvalRow* row);
 
 }  // namespace ledgfn
 
