@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "chem/seh_chemistry.h"
@@ -68,6 +69,23 @@ TEST_F(SehReferenceTest, BatchedEqualsOneByOne) {
         chemistry_->Scores({graphs[i]});
     ASSERT_TRUE(alone.ok()) << alone.status();
     EXPECT_NEAR((*batched)[i], (*alone)[0], 1e-9) << "molecule " << i;
+  }
+}
+
+TEST_F(SehReferenceTest, ConcurrentCallersGetTheSameScores) {
+  const std::vector<BlockGraph> graphs = Graphs(32);
+  const std::vector<double> expected = *chemistry_->Scores(graphs);
+  std::vector<std::vector<double>> results(4);
+  std::vector<std::thread> threads;
+  for (auto& result : results) {
+    threads.emplace_back([&] { result = *chemistry_->Scores(graphs); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const auto& result : results) {
+    ASSERT_EQ(result.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_NEAR(result[i], expected[i], 1e-12) << "molecule " << i;
+    }
   }
 }
 
