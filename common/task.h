@@ -23,6 +23,9 @@
 //    per node of graph(), in 0..num_node_labels()-1: State[v] is node v's
 //    label and forward/backward action v acts on node v. Their networks are
 //    graph networks over the labels; Features() is still defined.
+//  * Fragment-tree tasks (fragment_tree_layout() != nullptr, e.g. the
+//    molecule task) lay their states out as fragment_tree.h says; their
+//    networks are message-passing networks over the tree's blocks.
 //  * Multi-instance tasks (has_instances(), e.g. MIS over many graphs): every
 //    trajectory names its instance by an InstanceId, and Instance(id)
 //    rebuilds that instance's task, on which Replay, masks and features are
@@ -49,6 +52,7 @@
 
 namespace ledgfn {
 
+struct FragmentTreeLayout;
 class Graph;
 
 using State = std::vector<int32_t>;
@@ -153,6 +157,11 @@ class Task {
   virtual const Graph* graph() const { return nullptr; }
   // Number of distinct node labels (0 for vector tasks).
   virtual int num_node_labels() const { return 0; }
+  // The state layout of fragment-tree tasks (fragment_tree.h); nullptr for
+  // the others. Not a graph task: graph() stays nullptr.
+  virtual const FragmentTreeLayout* fragment_tree_layout() const {
+    return nullptr;
+  }
 
   // Multi-instance tasks --------------------------------------------------
 

@@ -103,57 +103,57 @@ namespace {
 
 // [N, C] -> [num_rows, max_nodes, C], `fill` where a row has fewer nodes.
 torch::Tensor PadToRows(const torch::Tensor& node_values,
-                        const GraphBatch& batch, double fill) {
+                        const NodeRows& rows, double fill) {
   const int64_t channels = node_values.size(1);
-  torch::Tensor slot = batch.node_row * batch.max_nodes + batch.node_position;
-  return torch::full({batch.num_rows * batch.max_nodes, channels}, fill,
+  torch::Tensor slot = rows.node_row * rows.max_nodes + rows.node_position;
+  return torch::full({rows.num_rows * rows.max_nodes, channels}, fill,
                      node_values.options())
       .index_copy(0, slot, node_values)
-      .view({batch.num_rows, batch.max_nodes, channels});
+      .view({rows.num_rows, rows.max_nodes, channels});
 }
 
 // [num_rows] node counts, on the device (no bincount: it would synchronise
 // to size its output).
 torch::Tensor NodeCounts(const torch::Tensor& node_values,
-                         const GraphBatch& batch) {
-  return torch::zeros({batch.num_rows}, node_values.options())
-      .index_add(0, batch.node_row,
+                         const NodeRows& rows) {
+  return torch::zeros({rows.num_rows}, node_values.options())
+      .index_add(0, rows.node_row,
                  torch::ones({node_values.size(0)}, node_values.options()));
 }
 
 }  // namespace
 
 torch::Tensor ScatterToRows(const torch::Tensor& node_values,
-                            const GraphBatch& batch) {
-  return PadToRows(node_values, batch, 0.0);
+                            const NodeRows& rows) {
+  return PadToRows(node_values, rows, 0.0);
 }
 
 torch::Tensor SumPool(const torch::Tensor& node_values,
-                      const GraphBatch& batch) {
-  return torch::zeros({batch.num_rows, node_values.size(1)},
+                      const NodeRows& rows) {
+  return torch::zeros({rows.num_rows, node_values.size(1)},
                       node_values.options())
-      .index_add(0, batch.node_row, node_values);
+      .index_add(0, rows.node_row, node_values);
 }
 
 torch::Tensor MeanPool(const torch::Tensor& node_values,
-                       const GraphBatch& batch) {
-  return SumPool(node_values, batch) /
-         NodeCounts(node_values, batch).clamp_min(1).unsqueeze(1);
+                       const NodeRows& rows) {
+  return SumPool(node_values, rows) /
+         NodeCounts(node_values, rows).clamp_min(1).unsqueeze(1);
 }
 
 torch::Tensor MaxPool(const torch::Tensor& node_values,
-                      const GraphBatch& batch) {
+                      const NodeRows& rows) {
   // Padding with -inf keeps it out of the max; rows without nodes pool to 0.
   // (scatter_reduce would avoid the padding but is a beta API in LibTorch
   // 1.13 that prints a warning on first use.)
   const int64_t channels = node_values.size(1);
-  if (batch.max_nodes == 0) {
-    return torch::zeros({batch.num_rows, channels}, node_values.options());
+  if (rows.max_nodes == 0) {
+    return torch::zeros({rows.num_rows, channels}, node_values.options());
   }
   torch::Tensor max = std::get<0>(
-      PadToRows(node_values, batch, -std::numeric_limits<double>::infinity())
+      PadToRows(node_values, rows, -std::numeric_limits<double>::infinity())
           .max(1));
-  torch::Tensor has_nodes = (NodeCounts(node_values, batch) > 0).unsqueeze(1);
+  torch::Tensor has_nodes = (NodeCounts(node_values, rows) > 0).unsqueeze(1);
   return torch::where(has_nodes, max, torch::zeros_like(max));
 }
 

@@ -29,6 +29,16 @@
 
 namespace ledgfn {
 
+// Where each node of a disjoint union lies: its row and its position there
+// (< max_nodes). What pooling and scattering to rows read; GraphBatch and
+// FragmentBatch (fragment_batch.h) both provide one.
+struct NodeRows {
+  torch::Tensor node_row;       // [N] int64, non-decreasing
+  torch::Tensor node_position;  // [N] int64
+  int64_t num_rows = 0;
+  int64_t max_nodes = 0;
+};
+
 struct GraphBatch {
   torch::Tensor node_labels;    // [N, K] int64
   torch::Tensor edge_source;    // [2E] int64
@@ -42,6 +52,9 @@ struct GraphBatch {
   int64_t max_nodes = 0;
 
   bool defined() const { return node_labels.defined(); }
+  NodeRows rows() const {
+    return NodeRows{node_row, node_position, num_rows, max_nodes};
+  }
   // A copy on `device` (non-blocking from pinned memory); itself on the CPU.
   GraphBatch To(const torch::Device& device) const;
 };
@@ -70,12 +83,29 @@ torch::Tensor ToDeviceNonBlocking(const torch::Tensor& t,
 // [N, C] per-node values -> [num_rows, max_nodes, C], zero where a row has
 // fewer nodes. Differentiable.
 torch::Tensor ScatterToRows(const torch::Tensor& node_values,
-                            const GraphBatch& batch);
+                            const NodeRows& rows);
 // [N, C] -> [num_rows, C]: sum, mean and max over each row's nodes (0 for an
 // empty row). Differentiable.
-torch::Tensor SumPool(const torch::Tensor& node_values, const GraphBatch& batch);
-torch::Tensor MeanPool(const torch::Tensor& node_values, const GraphBatch& batch);
-torch::Tensor MaxPool(const torch::Tensor& node_values, const GraphBatch& batch);
+torch::Tensor SumPool(const torch::Tensor& node_values, const NodeRows& rows);
+torch::Tensor MeanPool(const torch::Tensor& node_values, const NodeRows& rows);
+torch::Tensor MaxPool(const torch::Tensor& node_values, const NodeRows& rows);
+
+inline torch::Tensor ScatterToRows(const torch::Tensor& node_values,
+                                   const GraphBatch& batch) {
+  return ScatterToRows(node_values, batch.rows());
+}
+inline torch::Tensor SumPool(const torch::Tensor& node_values,
+                             const GraphBatch& batch) {
+  return SumPool(node_values, batch.rows());
+}
+inline torch::Tensor MeanPool(const torch::Tensor& node_values,
+                              const GraphBatch& batch) {
+  return MeanPool(node_values, batch.rows());
+}
+inline torch::Tensor MaxPool(const torch::Tensor& node_values,
+                             const GraphBatch& batch) {
+  return MaxPool(node_values, batch.rows());
+}
 
 }  // namespace ledgfn
 

@@ -1,22 +1,43 @@
 #include "common/model/network_input.h"
 
+#include <utility>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 
 namespace ledgfn {
 namespace {
 
-bool IsGraphTask(const Task& task) { return task.graph() != nullptr; }
+enum class InputKind { kVector, kGraph, kFragment };
+
+InputKind KindOf(const Task& task) {
+  if (task.graph() != nullptr) return InputKind::kGraph;
+  if (task.fragment_tree_layout() != nullptr) return InputKind::kFragment;
+  return InputKind::kVector;
+}
+
+const char* KindName(InputKind kind) {
+  switch (kind) {
+    case InputKind::kGraph:
+      return "graph";
+    case InputKind::kFragment:
+      return "fragment-tree";
+    case InputKind::kVector:
+      break;
+  }
+  return "vector";
+}
 
 // Checks that a non-padding row fits `kind` and carries the states asked for.
+// (Fragment states are checked as the batch reads them.)
 absl::Status ValidateRow(const Task& kind, const NetworkRow& row, size_t index,
                          bool transitions) {
   const Task& task = *row.task;
-  if (IsGraphTask(task) != IsGraphTask(kind)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "row %d: a %s task among %s rows", index,
-        IsGraphTask(task) ? "graph" : "vector",
-        IsGraphTask(kind) ? "graph" : "vector"));
+  if (KindOf(task) != KindOf(kind)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("row %d: a %s task among %s rows", index,
+                        KindName(KindOf(task)), KindName(KindOf(kind))));
   }
   if (row.state == nullptr || (transitions && row.next == nullptr)) {
     return absl::InvalidArgumentError(
@@ -29,7 +50,14 @@ absl::Status ValidateRow(const Task& kind, const NetworkRow& row, size_t index,
           task.state_size()));
     }
   }
-  if (!IsGraphTask(kind)) {
+  if (KindOf(kind) == InputKind::kFragment) {
+    if (*task.fragment_tree_layout() != *kind.fragment_tree_layout()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("row %d: another fragment-tree layout", index));
+    }
+    return absl::OkStatus();
+  }
+  if (KindOf(kind) == InputKind::kVector) {
     if (task.feature_size() != kind.feature_size()) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "row %d: feature size %d, expected %d", index, task.feature_size(),
@@ -63,6 +91,7 @@ NetworkInput NetworkInput::To(const torch::Device& device) const {
   NetworkInput out = *this;
   out.features = ToDeviceNonBlocking(features, device);
   out.graph = graph.To(device);
+  out.fragments = fragments.To(device);
   return out;
 }
 
@@ -86,7 +115,17 @@ absl::StatusOr<NetworkInput> BuildNetworkInput(
   }
 
   NetworkInput out;
-  if (IsGraphTask(kind)) {
+  if (KindOf(kind) == InputKind::kFragment) {
+    std::vector<FragmentRow> fragment_rows(rows.size());
+    for (size_t r = 0; r < rows.size(); ++r) {
+      if (rows[r].task == nullptr) continue;
+      fragment_rows[r] = FragmentRow{rows[r].state, rows[r].next};
+    }
+    auto fragments = BuildFragmentBatch(*kind.fragment_tree_layout(),
+                                        fragment_rows, transitions, pinned);
+    if (!fragments.ok()) return fragments.status();
+    out.fragments = *std::move(fragments);
+  } else if (KindOf(kind) == InputKind::kGraph) {
     std::vector<GraphRow> graph_rows(rows.size());
     for (size_t r = 0; r < rows.size(); ++r) {
       const NetworkRow& row = rows[r];

@@ -4,7 +4,11 @@
 //    the features of s then of s');
 //  * graph tasks (Task::graph() != nullptr): a GraphBatch with one row per
 //    element of `shape`, row-major; the networks return outputs of leading
-//    shape `shape` (per-node outputs padded to [shape..., max_nodes]).
+//    shape `shape` (per-node outputs padded to [shape..., max_nodes]);
+//  * fragment-tree tasks (Task::fragment_tree_layout() != nullptr): a
+//    FragmentBatch with one row per element of `shape`, row-major; the
+//    networks return outputs of the vector mode's shapes (the fragment
+//    task's dense actions). Not a graph input: is_graph() is false.
 #ifndef LEDGFN_COMMON_MODEL_NETWORK_INPUT_H_
 #define LEDGFN_COMMON_MODEL_NETWORK_INPUT_H_
 
@@ -15,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/model/fragment_batch.h"
 #include "common/model/graph_batch.h"
 #include "common/task.h"
 
@@ -24,8 +29,10 @@ struct NetworkInput {
   torch::Tensor features;  // vector tasks
   GraphBatch graph;        // graph tasks
   std::vector<int64_t> shape;
+  FragmentBatch fragments;  // fragment-tree tasks
 
   bool is_graph() const { return graph.defined(); }
+  bool is_fragment() const { return fragments.defined(); }
   NetworkInput To(const torch::Device& device) const;
 };
 
@@ -38,8 +45,9 @@ struct NetworkRow {
   const State* next = nullptr;
 };
 
-// Builds the input of rows whose tasks are all of `kind`'s kind (graph or
-// vector, same feature size). `transitions` asks for (state, next) pairs;
+// Builds the input of rows whose tasks are all of `kind`'s kind (graph,
+// fragment tree with the same layout, or vector with the same feature
+// size). `transitions` asks for (state, next) pairs;
 // `shape` must multiply to rows.size(). INVALID_ARGUMENT on a mismatch.
 absl::StatusOr<NetworkInput> BuildNetworkInput(
     const Task& kind, absl::Span<const NetworkRow> rows,

@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "common/model/fragment_actions.h"
 #include "common/model/graph_batch.h"
 
 namespace ledgfn {
@@ -13,6 +14,10 @@ PolicyNetOptions PolicyNetOptionsFor(const Task& task, int64_t hidden,
   options.layers = layers;
   if (task.graph() != nullptr) {
     options.num_node_labels = task.num_node_labels();
+  } else if (const FragmentTreeLayout* layout = task.fragment_tree_layout()) {
+    options.fragment_tree = *layout;
+    options.num_forward_actions = layout->num_forward_actions();
+    options.num_backward_actions = layout->num_backward_actions();
   } else {
     options.feature_size = task.feature_size();
     options.num_forward_actions = task.num_forward_actions();
@@ -31,6 +36,19 @@ PolicyNetImpl::PolicyNetImpl(const PolicyNetOptions& options)
         register_module("node_head", torch::nn::Linear(options.hidden, 2));
     flow_head_ = register_module(
         "flow_head", Mlp(MlpOptions{options.hidden, options.hidden, 1, 1}));
+  } else if (options.fragment_mode()) {
+    const FragmentTreeLayout& layout = options.fragment_tree;
+    encoder_ = register_module(
+        "encoder",
+        FragmentEncoder(FragmentEncoderOptions{
+            FragmentNodeFeatureSize(layout, /*transitions=*/false),
+            2 * layout.max_stems, options.hidden, options.layers}));
+    node_head_ = register_module(
+        "node_head",
+        torch::nn::Linear(options.hidden, FragmentNodeOutputSize(layout)));
+    row_head_ = register_module(
+        "row_head", Mlp(MlpOptions{options.hidden, options.hidden, 1,
+                                   FragmentRowOutputSize(layout)}));
   } else {
     // Kept exactly as before graph mode existed: module creation order fixes
     // the initial weights drawn from the seed, which reference runs rely on.
@@ -49,7 +67,8 @@ PolicyNetImpl::PolicyNetImpl(const PolicyNetOptions& options)
 }
 
 PolicyOutputs PolicyNetImpl::forward(const torch::Tensor& features) {
-  assert(options_.num_node_labels == 0 && "vector input to a graph policy");
+  assert(options_.num_node_labels == 0 && !options_.fragment_mode() &&
+         "vector input to a graph or fragment policy");
   torch::Tensor out = head_->forward(trunk_->forward(features));
   const int64_t a = options_.num_forward_actions;
   const int64_t b = options_.num_backward_actions;
@@ -59,8 +78,19 @@ PolicyOutputs PolicyNetImpl::forward(const torch::Tensor& features) {
 
 PolicyOutputs PolicyNetImpl::forward(const NetworkInput& input) {
   assert(input.is_graph() == (options_.num_node_labels > 0) &&
+         input.is_fragment() == options_.fragment_mode() &&
          "network input of the wrong kind");
-  return input.is_graph() ? GraphForward(input) : forward(input.features);
+  if (input.is_graph()) return GraphForward(input);
+  if (input.is_fragment()) return FragmentForward(input);
+  return forward(input.features);
+}
+
+PolicyOutputs PolicyNetImpl::FragmentForward(const NetworkInput& input) {
+  const FragmentBatch& batch = input.fragments;
+  torch::Tensor h = encoder_->forward(batch);  // [N, hidden]
+  return FragmentPolicyOutputs(node_head_->forward(h),
+                               row_head_->forward(MeanPool(h, batch.rows())),
+                               batch, options_.fragment_tree, input.shape);
 }
 
 PolicyOutputs PolicyNetImpl::GraphForward(const NetworkInput& input) {

@@ -5,17 +5,25 @@
 //   * the log-flow log F(s) (log F~(s) for credit-based objectives),
 // plus a separate learned scalar log Z (optimised with its own learning rate).
 //
-// Two modes, fixed by the options:
+// Three modes, fixed by the options:
 //  * vector tasks (num_node_labels == 0): an MLP trunk on the state features
 //    and one fused output layer;
 //  * graph tasks (num_node_labels > 0): a GIN (gin.h) of depth `layers` and
 //    width `hidden` over the node labels; a per-node Linear(hidden, 2) gives
 //    node v's forward and backward logit (action v acts on node v), padded
 //    to [..., max_nodes] with zeros, and the log-flow is an MLP with one
-//    hidden layer on the mean of the node embeddings.
+//    hidden layer on the mean of the node embeddings;
+//  * fragment-tree tasks (fragment_tree.max_blocks > 0): a FragmentEncoder
+//    (fragment_encoder.h) of depth `layers` and width `hidden` over the
+//    tree's blocks; a per-node Linear(hidden, S * V + S) gives each block's
+//    attach and removal logits, an MLP with one hidden layer on the mean of
+//    the node embeddings (0 for s_0) the first-fragment, stop and
+//    root-removal logits and the log-flow, assembled into the vector mode's
+//    shapes by FragmentPolicyOutputs (fragment_actions.h).
 //
 // Logits are unmasked; callers mask with `MaskedLogSoftmax` (masking.h). In
-// graph mode the padding logits must be masked out by the caller too.
+// graph mode the padding logits must be masked out by the caller too, and in
+// fragment mode the (zero) logits of actions on empty slots.
 #ifndef LEDGFN_COMMON_MODEL_POLICY_NET_H_
 #define LEDGFN_COMMON_MODEL_POLICY_NET_H_
 
@@ -24,6 +32,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/fragment_tree.h"
+#include "common/model/fragment_encoder.h"
 #include "common/model/gin.h"
 #include "common/model/mlp.h"
 #include "common/model/network_input.h"
@@ -40,9 +50,15 @@ struct PolicyNetOptions {
   int64_t layers = 2;  // hidden layers in the trunk (graph: GIN layers), >= 1
   // 0 = vector mode; > 0 = graph mode over this many node labels.
   int64_t num_node_labels = 0;
+  // max_blocks > 0 = fragment-tree mode over this layout (then
+  // num_forward_actions and num_backward_actions are the layout's).
+  FragmentTreeLayout fragment_tree;
+
+  bool fragment_mode() const { return fragment_tree.max_blocks > 0; }
 };
 
-// The options for `task`'s kind: graph mode iff task.graph() != nullptr.
+// The options for `task`'s kind: graph mode iff task.graph() != nullptr,
+// else fragment-tree mode iff task.fragment_tree_layout() != nullptr.
 PolicyNetOptions PolicyNetOptionsFor(const Task& task, int64_t hidden,
                                      int64_t layers);
 
@@ -59,9 +75,10 @@ class PolicyNetImpl : public torch::nn::Module {
   // Vector mode. features: [..., feature_size] -> outputs with the same
   // leading shape.
   PolicyOutputs forward(const torch::Tensor& features);
-  // Either mode; the input's kind must match the network's (a state input,
-  // label_columns == 1, in graph mode). Outputs have leading shape
-  // input.shape in graph mode, the features' leading shape in vector mode.
+  // Any mode; the input's kind must match the network's (a state input,
+  // label_columns == 1, in graph mode; states, not transitions, in fragment
+  // mode). Outputs have leading shape input.shape in graph and fragment
+  // mode, the features' leading shape in vector mode.
   PolicyOutputs forward(const NetworkInput& input);
 
   // Parameters of the trunk and heads, without log Z (its learning rate
@@ -73,6 +90,7 @@ class PolicyNetImpl : public torch::nn::Module {
 
  private:
   PolicyOutputs GraphForward(const NetworkInput& input);
+  PolicyOutputs FragmentForward(const NetworkInput& input);
 
   PolicyNetOptions options_;
   // Vector mode (the only modules registered in that mode, in this order).
@@ -82,6 +100,9 @@ class PolicyNetImpl : public torch::nn::Module {
   Gin gin_{nullptr};
   torch::nn::Linear node_head_{nullptr};
   Mlp flow_head_{nullptr};
+  // Fragment-tree mode (node_head_ too).
+  FragmentEncoder encoder_{nullptr};
+  Mlp row_head_{nullptr};
   torch::Tensor log_z_;
 };
 TORCH_MODULE(PolicyNet);

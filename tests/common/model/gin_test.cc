@@ -189,8 +189,8 @@ TEST_F(DisjointUnionTest, GinAndPoolsMatchEachGraphAlone) {
 
 TEST_F(DisjointUnionTest, GraphPolicyMatchesEachGraphAlone) {
   PolicyNet net(PolicyNetOptions{0, 0, 0, kHidden, kLayers,
-                                 /*num_node_labels=*/3});
-  NetworkInput input{{}, Batch(rows_, 1), {2, 2}};
+                                 /*num_node_labels=*/3, /*fragment_tree=*/{}});
+  NetworkInput input{{}, Batch(rows_, 1), {2, 2}, {}};
   PolicyOutputs out = net->forward(input);
   const int64_t max_nodes = 8;
   ASSERT_EQ(out.forward_logits.sizes(), torch::IntArrayRef({2, 2, max_nodes}));
@@ -201,7 +201,7 @@ TEST_F(DisjointUnionTest, GraphPolicyMatchesEachGraphAlone) {
   torch::Tensor log_flow = out.log_flow.view({4});
   for (int i = 0; i < 3; ++i) {
     // A scalar shape: per-node outputs [n], log-flow [].
-    PolicyOutputs alone = net->forward(NetworkInput{{}, Batch({Row(i)}, 1), {}});
+    PolicyOutputs alone = net->forward(NetworkInput{{}, Batch({Row(i)}, 1), {}, {}});
     const int n = kSizes[i];
     const int r = RowOf(i);
     ASSERT_EQ(alone.forward_logits.sizes(), torch::IntArrayRef({n}));
@@ -228,11 +228,12 @@ TEST_F(DisjointUnionTest, GraphPolicyMatchesEachGraphAlone) {
 
 TEST_F(DisjointUnionTest, GraphPotentialMatchesEachGraphAlone) {
   PotentialNet net(PotentialNetOptions{0, kHidden, kLayers,
-                                       /*num_node_labels=*/3});
-  torch::Tensor phi = net->forward(NetworkInput{{}, Batch(rows_, 2), {2, 2}});
+                                       /*num_node_labels=*/3,
+                                       /*fragment_tree=*/{}});
+  torch::Tensor phi = net->forward(NetworkInput{{}, Batch(rows_, 2), {2, 2}, {}});
   ASSERT_EQ(phi.sizes(), torch::IntArrayRef({2, 2}));
   for (int i = 0; i < 3; ++i) {
-    torch::Tensor alone = net->forward(NetworkInput{{}, Batch({Row(i)}, 2), {}});
+    torch::Tensor alone = net->forward(NetworkInput{{}, Batch({Row(i)}, 2), {}, {}});
     ASSERT_EQ(alone.dim(), 0);
     EXPECT_TRUE(torch::allclose(phi.view({4})[RowOf(i)], alone, 0, 1e-5));
   }

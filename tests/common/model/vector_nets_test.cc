@@ -56,7 +56,7 @@ TEST(VectorNetsTest, PolicyNetRegistrationAndInitialWeightsUnchanged) {
   EXPECT_FLOAT_EQ(out.backward_logits[1][1].item<float>(), 0.183002785f);
   EXPECT_FLOAT_EQ(out.log_flow[2].item<float>(), 0.423516572f);
   // The NetworkInput overload dispatches to the same computation.
-  PolicyOutputs same = net->forward(NetworkInput{x, {}, {3}});
+  PolicyOutputs same = net->forward(NetworkInput{x, {}, {3}, {}});
   EXPECT_TRUE(torch::equal(same.forward_logits, out.forward_logits));
   EXPECT_TRUE(torch::equal(same.log_flow, out.log_flow));
 }
@@ -79,7 +79,7 @@ TEST(VectorNetsTest, PotentialNetRegistrationAndInitialWeightsUnchanged) {
   // The transition features are s then s', concatenated by the caller.
   torch::manual_seed(1);
   torch::Tensor x = torch::randn({3, 10});
-  torch::Tensor phi = net->forward(NetworkInput{x, {}, {3}});
+  torch::Tensor phi = net->forward(NetworkInput{x, {}, {3}, {}});
   ASSERT_EQ(phi.sizes(), torch::IntArrayRef({3}));
   EXPECT_FLOAT_EQ(phi[0].item<float>(), 0.344409823f);
   EXPECT_FLOAT_EQ(phi[1].item<float>(), 0.419912577f);
