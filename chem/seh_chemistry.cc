@@ -9,6 +9,7 @@
 #include <DataStructs/ExplicitBitVect.h>
 #include <GraphMol/Fingerprints/Fingerprints.h>
 #include <GraphMol/RWMol.h>
+#include <GraphMol/SmilesParse/SmilesParse.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 
 #include "absl/status/status.h"
@@ -90,16 +91,66 @@ absl::StatusOr<std::vector<double>> SehChemistry::ScoreBatch(
     graphs.push_back(*std::move(graph));
     scored.push_back(i);
   }
-  if (graphs.empty()) return scores;
+  absl::StatusOr<std::vector<double>> values = Forward(graphs);
+  if (!values.ok()) return values.status();
+  for (size_t k = 0; k < scored.size(); ++k) scores[scored[k]] = (*values)[k];
+  return scores;
+}
+
+absl::StatusOr<std::vector<double>> SehChemistry::Forward(
+    absl::Span<const MoleculeGraph> graphs) const {
+  if (graphs.empty()) return std::vector<double>();
   try {
     torch::NoGradGuard no_grad;
     const torch::Tensor out = proxy_->forward(MakeProxyBatch(graphs)).contiguous();
     const double* values = out.data_ptr<double>();
-    for (size_t k = 0; k < scored.size(); ++k) scores[scored[k]] = values[k];
+    return std::vector<double>(values, values + graphs.size());
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("the sEH proxy failed: ", e.what()));
   }
-  return scores;
+}
+
+std::vector<absl::StatusOr<ScoredSmiles>> SehChemistry::ScoreSmiles(
+    absl::Span<const std::string> smiles) const {
+  std::vector<absl::StatusOr<ScoredSmiles>> out;
+  out.reserve(smiles.size());
+  for (size_t start = 0; start < smiles.size(); start += kScoreBatch) {
+    const size_t end = std::min(smiles.size(), start + kScoreBatch);
+    std::vector<MoleculeGraph> graphs;
+    std::vector<size_t> scored;  // index in `out` of each graph
+    for (size_t i = start; i < end; ++i) {
+      std::unique_ptr<RDKit::RWMol> mol;
+      try {
+        mol.reset(RDKit::SmilesToMol(smiles[i]));
+      } catch (const std::exception&) {
+        mol.reset();  // reported below as unparsable
+      }
+      if (mol == nullptr) {
+        out.push_back(absl::InvalidArgumentError(
+            absl::StrCat("RDKit cannot parse the SMILES '", smiles[i], "'")));
+        continue;
+      }
+      // No block structure: no free stems (the original's featurisation of
+      // a molecule without stems).
+      absl::StatusOr<MoleculeGraph> graph = FeaturizeMolecule(*mol, {});
+      if (!graph.ok()) {
+        out.push_back(graph.status());
+        continue;
+      }
+      out.push_back(ScoredSmiles{RDKit::MolToSmiles(*mol), 0.0});
+      graphs.push_back(*std::move(graph));
+      scored.push_back(out.size() - 1);
+    }
+    absl::StatusOr<std::vector<double>> values = Forward(graphs);
+    for (size_t k = 0; k < scored.size(); ++k) {
+      if (values.ok()) {
+        out[scored[k]]->score = (*values)[k];
+      } else {
+        out[scored[k]] = values.status();
+      }
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> SehChemistry::CanonicalSmiles(

@@ -17,11 +17,18 @@
 #include <string>
 #include <vector>
 
+#include "chem/atom_features.h"
 #include "chem/block_assembly.h"
 #include "chem/seh_proxy.h"
 #include "common/molecule_chemistry.h"
 
 namespace ledgfn {
+
+// A molecule given as SMILES, scored.
+struct ScoredSmiles {
+  std::string canonical_smiles;
+  double score = 0;  // raw proxy score (unclipped)
+};
 
 class SehChemistry : public MoleculeChemistry {
  public:
@@ -37,6 +44,14 @@ class SehChemistry : public MoleculeChemistry {
   absl::StatusOr<double> MeanPairwiseTanimoto(
       absl::Span<const BlockGraph> molecules) const override;
 
+  // Scores molecules given as SMILES (`ledgfn score`), in batches. They have
+  // no block structure, so they are featurised without free stems; a
+  // molecule built from blocks may score differently through Scores, whose
+  // stem mask marks its free stems. One result per input: the canonical
+  // SMILES and score, or INVALID_ARGUMENT for SMILES RDKit cannot parse.
+  std::vector<absl::StatusOr<ScoredSmiles>> ScoreSmiles(
+      absl::Span<const std::string> smiles) const;
+
   const FragmentVocabulary& vocabulary() const {
     return assembler_->vocabulary();
   }
@@ -46,6 +61,9 @@ class SehChemistry : public MoleculeChemistry {
   // Scores of at most kScoreBatch molecules in one forward.
   absl::StatusOr<std::vector<double>> ScoreBatch(
       absl::Span<const BlockGraph> molecules) const;
+  // The proxy on featurised molecules, one score each.
+  absl::StatusOr<std::vector<double>> Forward(
+      absl::Span<const MoleculeGraph> graphs) const;
 
   std::unique_ptr<BlockAssembler> assembler_;
   SehProxy proxy_;

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/fragment_tree.h"
 
 namespace ledgfn {
 namespace {
@@ -68,7 +69,14 @@ MoleculeTask::MoleculeTask(FragmentVocabulary vocabulary,
     : vocabulary_(std::move(vocabulary)),
       chemistry_(std::move(chemistry)),
       max_stems_(max_stems),
-      slot_features_(vocabulary_.size() + 1 + 2 * max_stems_ + kMaxBlocks) {}
+      slot_features_(vocabulary_.size() + 1 + 2 * max_stems_ + kMaxBlocks) {
+  layout_.max_blocks = kMaxBlocks;
+  layout_.max_stems = max_stems_;
+  layout_.vocabulary_size = vocabulary_.size();
+  for (const Fragment& f : vocabulary_.fragments) {
+    layout_.stems_per_fragment.push_back(static_cast<int>(f.stem_atoms.size()));
+  }
+}
 
 double MoleculeTask::EnergyOfScore(double score) {
   return -10.0 * std::log(std::max(MoleculeChemistry::kMinScore, score) / 8.0);
@@ -88,16 +96,15 @@ int MoleculeTask::Level(const State& s) const {
 }
 
 std::vector<uint32_t> MoleculeTask::FreeStems(const State& s) const {
-  const int n = Level(s);
   std::vector<uint32_t> free(kMaxBlocks, 0);
-  for (int p = 0; p < n; ++p) {
-    const int stems = static_cast<int>(
-        vocabulary_.fragments[Block(s, p)].stem_atoms.size());
-    // A non-root block spent its stem 0 on its own attachment.
-    for (int j = p == 0 ? 0 : 1; j < stems; ++j) free[p] |= uint32_t{1} << j;
-  }
-  for (int q = 1; q < n; ++q) {
-    free[ParentSlot(s, q)] &= ~(uint32_t{1} << ParentStem(s, q));
+  // States reach the task through Step from legal actions, so they read
+  // fine; a state that does not has no free stem.
+  absl::StatusOr<FragmentTree> tree = ReadFragmentTree(layout_, s);
+  if (!tree.ok()) return free;
+  for (int p = 0; p < tree->num_blocks; ++p) {
+    for (int j = 0; j < max_stems_; ++j) {
+      if (tree->free_stems[p][j]) free[p] |= uint32_t{1} << j;
+    }
   }
   return free;
 }

@@ -10,6 +10,9 @@
 //    empty. Slots fill in the order blocks are added (the k-th added block
 //    is slot k), so slots 0..n-1 are full. Slot 0 is the root (parent and
 //    stem -1). s_0 is all -1.
+//    The layout is common/fragment_tree.h's (fragment_tree_layout()), whose
+//    reader decides the free stems, and the networks use the fragment-tree
+//    mode (policy_net.h).
 //  * Stems: slot p's fragment has stems j = 0..len(stem_atoms)-1. The root
 //    owns all of them; a non-root block attached through its stem 0, so it
 //    owns only j >= 1. Stem (p, j) is free iff slot p owns it and no block
@@ -76,6 +79,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/fragment_tree.h"
 #include "common/fragment_vocabulary.h"
 #include "common/molecule_chemistry.h"
 #include "common/task.h"
@@ -132,6 +136,9 @@ class MoleculeTask : public Task {
   std::string ToString(const State& x) const override;
   std::string ObjectKey(const State& x) const override { return ToString(x); }
   TaskDefaults defaults() const override;
+  const FragmentTreeLayout* fragment_tree_layout() const override {
+    return &layout_;
+  }
 
   const FragmentVocabulary& vocabulary() const { return vocabulary_; }
   const MoleculeChemistry* chemistry() const { return chemistry_.get(); }
@@ -146,13 +153,14 @@ class MoleculeTask : public Task {
                std::shared_ptr<const MoleculeChemistry> chemistry,
                int max_stems);
 
-  // Bit j of result[p] is set iff stem (p, j) is free.
+  // Bit j of result[p] is set iff stem (p, j) is free (ReadFragmentTree).
   std::vector<uint32_t> FreeStems(const State& s) const;
 
   const FragmentVocabulary vocabulary_;
   const std::shared_ptr<const MoleculeChemistry> chemistry_;
   const int max_stems_;
   const int slot_features_;
+  FragmentTreeLayout layout_;  // set once by the constructor
 };
 
 }  // namespace ledgfn

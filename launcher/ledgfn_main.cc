@@ -1,4 +1,5 @@
-// `ledgfn train`: embedded LED-GFN training in one process (DESIGN §1).
+// `ledgfn train`: embedded LED-GFN training in one process (DESIGN §1), and
+// `ledgfn score`: sEH proxy scores of molecules.
 // Its own flags are here; the task and training flags are shared with the
 // distributed roles (task_flags.h, training_flags.h). Libraries take option
 // structs.
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,9 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "chem/molecule_input.h"
+#include "chem/molecule_scoring.h"
+#include "chem/seh_chemistry.h"
 #include "common/task.h"
 #include "common/file_util.h"
 #include "common/model/compute_setup.h"
@@ -35,6 +40,12 @@ ABSL_FLAG(int, actors, 0,
 ABSL_FLAG(int64_t, eval_every, 100, "Evaluate every this many rounds.");
 ABSL_FLAG(std::string, output_dir, "runs/latest",
           "Where metrics.csv, summary.txt and metrics.png are written.");
+ABSL_FLAG(std::string, input, "",
+          "score: molecules to score, in the reference JSON format "
+          "({\"molecules\": [{\"blockidxs\", \"jbonds\"}, ...]}) or SMILES "
+          "one per line.");
+ABSL_FLAG(std::string, output, "-",
+          "score: where the JSON lines go ('-' = standard output).");
 ABSL_FLAG(std::string, plot_script, LEDGFN_PLOT_SCRIPT,
           "Script that turns metrics.csv into metrics.png (needs gnuplot); "
           "empty disables plotting.");
@@ -177,16 +188,68 @@ int TrainMain() {
   return 0;
 }
 
+// `ledgfn score`: one JSON line per molecule (chem/molecule_scoring.h).
+int ScoreMain() {
+  constexpr char kProgram[] = "ledgfn score";
+  const TaskOptions options = TaskOptionsFromFlags();
+  if (options.name != "molecule") {
+    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
+                               "only --task=molecule has a scorer"));
+  }
+  if (options.molecule_data_dir.empty()) {
+    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
+                               "--molecule_data_dir is required (the sEH data "
+                               "directory, e.g. ../shared/data/seh)"));
+  }
+  const std::string input_path = absl::GetFlag(FLAGS_input);
+  if (input_path.empty()) {
+    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
+                               "--input=FILE is required (reference JSON or "
+                               "SMILES one per line)"));
+  }
+  auto chemistry = SehChemistry::Create(options.molecule_data_dir);
+  if (!chemistry.ok()) ledgfn::Fail(kProgram, chemistry.status());
+  auto molecules = ReadMoleculeInput(input_path);
+  if (!molecules.ok()) ledgfn::Fail(kProgram, molecules.status());
+
+  const std::string output_path = absl::GetFlag(FLAGS_output);
+  std::ofstream file;
+  if (output_path != "-") {
+    file.open(output_path);
+    if (!file) {
+      ledgfn::Fail(kProgram, absl::PermissionDeniedError(absl::StrCat(
+                                 "cannot write ", output_path, ": ",
+                                 std::strerror(errno))));
+    }
+  }
+  std::ostream& out = output_path == "-" ? std::cout : file;
+  const int64_t errors = ScoreMoleculesAsJsonLines(**chemistry, *molecules, out);
+  out.flush();
+  if (!out) {
+    ledgfn::Fail(kProgram, absl::DataLossError(
+                               absl::StrCat("writing ", output_path, " failed")));
+  }
+  std::fprintf(stderr, "%s: %zu molecule(s) scored, %lld could not be\n",
+               kProgram, molecules->size() - static_cast<size_t>(errors),
+               static_cast<long long>(errors));
+  return errors == 0 ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace ledgfn
 
 int main(int argc, char** argv) {
   const std::string usage =
       "LED-GFN training.\n\n"
-      "  ledgfn train [--flags]   embedded training in one process\n\n"
+      "  ledgfn train [--flags]   embedded training in one process\n"
+      "  ledgfn score --task=molecule --molecule_data_dir=DIR --input=FILE\n"
+      "                           sEH proxy scores of molecules, one JSON line "
+      "each\n\n"
       "Example: ledgfn train --task=hypergrid --objective=subtb --rounds=3000\n"
       "Run 'ledgfn train --help' for every flag.";
-  if (argc < 2 || std::string(argv[1]) != "train") {
+  const bool known = argc >= 2 && (std::string(argv[1]) == "train" ||
+                                   std::string(argv[1]) == "score");
+  if (!known) {
     const bool help = argc >= 2 && (std::string(argv[1]) == "--help" ||
                                     std::string(argv[1]) == "-h" ||
                                     std::string(argv[1]) == "help");
@@ -199,7 +262,8 @@ int main(int argc, char** argv) {
   // Parse the flags after the subcommand.
   std::vector<char*> args = {argv[0]};
   for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
-  ledgfn::ParseCommandLine("ledgfn train", static_cast<int>(args.size()),
-                          args.data(), usage);
-  return ledgfn::TrainMain();
+  const std::string command = argv[1];
+  ledgfn::ParseCommandLine(command == "train" ? "ledgfn train" : "ledgfn score",
+                           static_cast<int>(args.size()), args.data(), usage);
+  return command == "train" ? ledgfn::TrainMain() : ledgfn::ScoreMain();
 }

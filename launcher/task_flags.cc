@@ -31,8 +31,9 @@ ABSL_FLAG(std::vector<std::string>, mis_edge_lists, {},
           "'n <nodes>'; '#' comments). They are both the training and the "
           "test set.");
 ABSL_FLAG(std::string, molecule_data_dir, "",
-          "molecule: directory holding the fragment vocabulary "
-          "blocks_PDB_105.json.");
+          "molecule: the sEH data directory: the fragment vocabulary "
+          "blocks_PDB_105.json and the proxy weights seh_proxy_params.bin "
+          "and .json (e.g. ../shared/data/seh). Required for --task=molecule.");
 
 namespace ledgfn {
 
