@@ -27,8 +27,8 @@ void BM_ProxyScores(benchmark::State& state) {
     return;
   }
   std::vector<BlockGraph> molecules;
-  for (const ReferenceMolecule& m : LoadReferenceMolecules()) {
-    molecules.push_back(m.graph);
+  for (const MoleculeInput& m : LoadReferenceMolecules()) {
+    molecules.push_back(*m.blocks);
   }
   const size_t batch = static_cast<size_t>(state.range(0));
   size_t next = 0;

@@ -77,6 +77,10 @@ absl::StatusOr<std::vector<MoleculeInput>> ParseJson(const std::string& path,
       if (!m["score"].is_number()) return Malformed(path, index, "score: not a number");
       input.reference_score = m["score"].get<double>();
     }
+    if (m.contains("clipped")) {
+      if (!m["clipped"].is_boolean()) return Malformed(path, index, "clipped: not true/false");
+      input.reference_clipped = m["clipped"].get<bool>();
+    }
     out.push_back(std::move(input));
     ++index;
   }

@@ -1,7 +1,7 @@
 // Molecules for `ledgfn score --input=FILE`, in either of two formats:
 //  * the reference file's JSON (../shared/data/seh/reference_molecules.json):
 //    {"molecules": [{"blockidxs": [..], "jbonds": [[a, b, atom_a, atom_b],
-//    ..], "score": s (optional)}, ..]} — molecules in the block
+//    ..], "score": s, "clipped": c (both optional)}, ..]} — molecules in the block
 //    representation (fragment_vocabulary.h), scored with their free stems
 //    exactly as the original pipeline;
 //  * SMILES, one per line (blank lines and lines starting with '#' are
@@ -30,8 +30,11 @@ struct MoleculeInput {
   // Exactly one of the two is set.
   std::optional<BlockGraph> blocks;
   std::optional<std::string> smiles;
-  // The score the input file gives (JSON "score"), for comparison.
+  // The score the input file gives (JSON "score"), for comparison, and
+  // whether it marks that score as clipped (JSON "clipped": the original
+  // pipeline stored only max(0.1, score)).
   std::optional<double> reference_score;
+  bool reference_clipped = false;
 };
 
 absl::StatusOr<std::vector<MoleculeInput>> ReadMoleculeInput(

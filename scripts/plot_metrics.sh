@@ -2,7 +2,9 @@
 # Plots a run's metrics.csv (written by `ledgfn train`) to a PNG with gnuplot,
 # against trajectories sampled: modes, top-100 mean reward and exact L1; for
 # multi-instance tasks (mis), the held-out test graphs' mean and best -E (MIS:
-# |I|) against the baseline, the policy loss and log F(s_0).
+# |I|) against the baseline, the policy loss and log F(s_0); for tasks with a
+# score (molecule), modes, the top-100 mean score and their Tanimoto
+# similarity.
 # Usage: scripts/plot_metrics.sh RUN_DIR/metrics.csv OUT.png
 set -euo pipefail
 if [ $# -ne 2 ]; then
@@ -12,9 +14,14 @@ fi
 csv=$1 png=$2
 command -v gnuplot >/dev/null || { echo "gnuplot is not installed (apt-get install gnuplot-nox)" >&2; exit 1; }
 [ -r "$csv" ] || { echo "cannot read $csv" >&2; exit 1; }
+# The last row's value of a column; "nan" when the file has no such column.
+last_value() {
+  local column
+  column=$(head -n 1 "$csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1 || true)
+  if [ -n "$column" ]; then tail -n 1 "$csv" | cut -d, -f"$column"; else echo nan; fi
+}
 # Multi-instance runs have test-set columns with values (not "nan").
-test_column=$(head -n 1 "$csv" | tr ',' '\n' | grep -nx 'test_mean_energy' | cut -d: -f1 || true)
-if [ -n "$test_column" ] && [ "$(tail -n 1 "$csv" | cut -d, -f"$test_column")" != nan ]; then
+if [ "$(last_value test_mean_energy)" != nan ]; then
   panels="set title 'held-out test graphs: -E (MIS: |I|)'
 set key center right
 plot '$csv' using 'trajectories':(-column('test_mean_energy')) with linespoints pt 7 ps 0.5 title 'mean', \\
@@ -25,6 +32,13 @@ set title 'policy loss'
 plot '$csv' using 'trajectories':'policy_loss' with linespoints pt 7 ps 0.5
 set title 'log F(s_0) (conditional log Z, batch mean)'
 plot '$csv' using 'trajectories':'log_z' with linespoints pt 7 ps 0.5"
+elif [ "$(last_value top100_score)" != nan ]; then
+  panels="set title 'modes found (score >= 7.5, distinct SMILES)'
+plot '$csv' using 'trajectories':'modes' with linespoints pt 7 ps 0.5
+set title 'top-100 mean score'
+plot '$csv' using 'trajectories':'top100_score' with linespoints pt 7 ps 0.5
+set title 'top-100 mean Tanimoto similarity'
+plot '$csv' using 'trajectories':'top100_similarity' with linespoints pt 7 ps 0.5"
 else
   panels="set title 'modes found'
 plot '$csv' using 'trajectories':'modes' with linespoints pt 7 ps 0.5

@@ -28,13 +28,13 @@ class SehReferenceTest : public ::testing::Test {
   std::vector<BlockGraph> Graphs(size_t count) const {
     std::vector<BlockGraph> graphs;
     for (size_t i = 0; i < std::min(count, references_.size()); ++i) {
-      graphs.push_back(references_[i].graph);
+      graphs.push_back(*references_[i].blocks);
     }
     return graphs;
   }
 
   std::unique_ptr<SehChemistry> chemistry_;
-  std::vector<ReferenceMolecule> references_;
+  std::vector<MoleculeInput> references_;
 };
 
 TEST_F(SehReferenceTest, ReproducesTheOriginalScores) {
@@ -45,15 +45,15 @@ TEST_F(SehReferenceTest, ReproducesTheOriginalScores) {
   double max_error = 0;
   int clipped = 0;
   for (size_t i = 0; i < references_.size(); ++i) {
-    if (references_[i].clipped) {
+    if (references_[i].reference_clipped) {
       ++clipped;
       EXPECT_LE((*scores)[i], MoleculeChemistry::kMinScore + 1e-3) << "molecule " << i;
       continue;
     }
-    const double error = std::abs((*scores)[i] - references_[i].score);
+    const double error = std::abs((*scores)[i] - *references_[i].reference_score);
     max_error = std::max(max_error, error);
     EXPECT_LE(error, 1e-3) << "molecule " << i << ": " << (*scores)[i]
-                           << " vs " << references_[i].score;
+                           << " vs " << *references_[i].reference_score;
   }
   EXPECT_GT(clipped, 0);
   std::cout << "max |score - reference| over " << references_.size() - clipped
@@ -91,10 +91,10 @@ TEST_F(SehReferenceTest, ConcurrentCallersGetTheSameScores) {
 
 TEST_F(SehReferenceTest, EmptyMoleculeGetsTheMinimumScore) {
   absl::StatusOr<std::vector<double>> scores =
-      chemistry_->Scores({BlockGraph{}, references_[0].graph});
+      chemistry_->Scores({BlockGraph{}, *references_[0].blocks});
   ASSERT_TRUE(scores.ok()) << scores.status();
   EXPECT_EQ((*scores)[0], MoleculeChemistry::kMinScore);
-  EXPECT_NEAR((*scores)[1], references_[0].score, 1e-3);
+  EXPECT_NEAR((*scores)[1], *references_[0].reference_score, 1e-3);
   absl::StatusOr<std::string> smiles = chemistry_->CanonicalSmiles(BlockGraph{});
   ASSERT_TRUE(smiles.ok());
   EXPECT_EQ(*smiles, "");

@@ -4,12 +4,11 @@
 #define LEDGFN_TESTS_CHEM_SEH_TEST_DATA_H_
 
 #include <fstream>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "common/fragment_vocabulary.h"
-#include "nlohmann/json.hpp"
+#include "chem/molecule_input.h"
 
 namespace ledgfn {
 
@@ -27,32 +26,12 @@ inline std::string MissingSehDataMessage() {
          "reference_molecules.json>";
 }
 
-struct ReferenceMolecule {
-  BlockGraph graph;
-  double score = 0;
-  bool clipped = false;
-};
-
-// The molecules of reference_molecules.json; empty if it cannot be read.
-inline std::vector<ReferenceMolecule> LoadReferenceMolecules() {
-  std::ifstream in(SehDataDir() + "/reference_molecules.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  const nlohmann::json root =
-      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  std::vector<ReferenceMolecule> molecules;
-  if (root.is_discarded()) return molecules;
-  for (const nlohmann::json& m : root.at("molecules")) {
-    ReferenceMolecule molecule;
-    molecule.graph.blockidxs = m.at("blockidxs").get<std::vector<int>>();
-    for (const nlohmann::json& bond : m.at("jbonds")) {
-      molecule.graph.jbonds.push_back(bond.get<std::array<int, 4>>());
-    }
-    molecule.score = m.at("score").get<double>();
-    molecule.clipped = m.at("clipped").get<bool>();
-    molecules.push_back(std::move(molecule));
-  }
-  return molecules;
+// The molecules of reference_molecules.json, read as `ledgfn score` reads
+// them; empty if the file cannot be read.
+inline std::vector<MoleculeInput> LoadReferenceMolecules() {
+  absl::StatusOr<std::vector<MoleculeInput>> molecules =
+      ReadMoleculeInput(SehDataDir() + "/reference_molecules.json");
+  return molecules.ok() ? *std::move(molecules) : std::vector<MoleculeInput>();
 }
 
 }  // namespace ledgfn
