@@ -28,6 +28,10 @@ Sections (all by default; about 6 minutes in total on 2 cores):
                 actor), the replay's fresh samples per insert at each setting.
   objectives    2 actors, 5 ms oracle: LED-SubTB, SubTB and FL-SubTB trajectories/s
                 (target: LED-SubTB >= 0.95 x SubTB).
+  molecule      the sEH molecule task (`ledgfn train --task=molecule`, --molecule_rounds
+                rounds of 32): energies the proxy computed and wall time per trajectory
+                for SubTB, FL-SubTB and LED-SubTB (FL needs every state's energy, LED
+                only the terminal one). Skipped, with a note, without the sEH data.
   soak          only with --soak=S: one distributed run of S seconds; RSS slope of
                 its second half per role (MB/min).
 Every distributed run also reports each role's RSS (first / last / peak, sampled
@@ -35,7 +39,7 @@ every second from /proc/PID/status).
 
 Options:
   --sections=a,b,...   run only these sections (embedded, distributed, sweep,
-                       objectives, soak)
+                       objectives, molecule, soak)
   --seconds=N          measurement window of each distributed run (default 12),
                        after a warm-up of --warmup seconds (default 3)
   --warmup=N           seconds between the learner's first step and the window
@@ -44,6 +48,8 @@ Options:
   --mode_rounds=N      rounds of the embedded modes run (default 2600: 500 modes
                        are first reached near round 2000-2200 with seed 0)
   --actors=N           actors of the `distributed` section (default 2)
+  --molecule_rounds=N  rounds of each molecule run (default 40)
+  --seh_data=DIR       the sEH data directory (default ../shared/data/seh)
   --soak=S             add a soak run of S seconds (e.g. --soak=600)
   --keep               keep the work directory (logs, metrics.csv, scrapes)
   --help               this text
@@ -54,7 +60,9 @@ stops every process it started on exit (also on Ctrl-C).
 EOF
 }
 
-SECTIONS="embedded,distributed,sweep,objectives"
+SECTIONS="embedded,distributed,sweep,objectives,molecule"
+MOLECULE_ROUNDS=40
+SEH_DATA=../shared/data/seh
 WINDOW=12
 WARMUP=3
 ROUNDS=400
@@ -71,21 +79,24 @@ for arg in "$@"; do
     --rounds=*) ROUNDS=${arg#*=} ;;
     --mode_rounds=*) MODE_ROUNDS=${arg#*=} ;;
     --actors=*) ACTORS=${arg#*=} ;;
+    --molecule_rounds=*) MOLECULE_ROUNDS=${arg#*=} ;;
+    --seh_data=*) SEH_DATA=${arg#*=} ;;
     --soak=*) SOAK=${arg#*=} ;;
     --keep) KEEP=1 ;;
     *) echo "e2e.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
-for v in WINDOW WARMUP ROUNDS MODE_ROUNDS ACTORS SOAK; do
+for v in WINDOW WARMUP ROUNDS MODE_ROUNDS ACTORS SOAK MOLECULE_ROUNDS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "e2e.sh: --${v,,} must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 [ "$WINDOW" -ge 2 ] || { echo "e2e.sh: --seconds must be >= 2" >&2; exit 2; }
 [ "$ACTORS" -ge 1 ] || { echo "e2e.sh: --actors must be >= 1" >&2; exit 2; }
 [ "$ROUNDS" -ge 10 ] || { echo "e2e.sh: --rounds must be >= 10" >&2; exit 2; }
 [ "$MODE_ROUNDS" -ge 100 ] || { echo "e2e.sh: --mode_rounds must be >= 100" >&2; exit 2; }
+[ "$MOLECULE_ROUNDS" -ge 1 ] || { echo "e2e.sh: --molecule_rounds must be >= 1" >&2; exit 2; }
 [ "$SOAK" -eq 0 ] || SECTIONS="$SECTIONS,soak"
 for s in ${SECTIONS//,/ }; do
-  case "$s" in embedded|distributed|sweep|objectives|soak) ;;
+  case "$s" in embedded|distributed|sweep|objectives|molecule|soak) ;;
     *) echo "e2e.sh: unknown section '$s' (see --help)" >&2; exit 2 ;; esac
 done
 want() { [[ ",$SECTIONS," == *",$1,"* ]]; }
@@ -551,6 +562,39 @@ if want objectives; then
   led=$(calc "$(res obj_led-subtb consumed_per_s) / $sub" 3)
   summary objective_led_subtb_vs_subtb "$led" ratio ">= 0.95" "$(ge "$led" 0.95)"
   summary objective_fl_subtb_vs_subtb "$(calc "$(res obj_fl-subtb consumed_per_s) / $sub" 3)" ratio
+fi
+
+if want molecule; then
+  echo
+  echo "## Molecule (sEH proxy oracle): oracle calls and wall time per trajectory"
+  echo
+  if [ ! -r "$SEH_DATA/seh_proxy_params.bin" ]; then
+    echo "Skipped: no sEH data in $SEH_DATA (--seh_data=DIR)."
+    log "molecule: skipped, no sEH data in $SEH_DATA"
+  else
+    echo "\`ledgfn train --task=molecule --rounds=$MOLECULE_ROUNDS --threads=1\` (batch 32, one thread; the proxy runs inside the run)."
+    echo
+    echo "| objective | trajectories | proxy energies | energies per trajectory | proxy time per trajectory (ms) | wall time per trajectory (ms) | top-100 mean score |"
+    echo "|---|---|---|---|---|---|---|"
+    for obj in subtb fl-subtb led-subtb; do
+      log "molecule: $obj, $MOLECULE_ROUNDS rounds"
+      dir="$work/molecule_$obj"
+      run_fg $B/ledgfn train --task=molecule --molecule_data_dir="$SEH_DATA" --objective=$obj \
+        --rounds="$MOLECULE_ROUNDS" --eval_every="$MOLECULE_ROUNDS" --threads=1 --plot_script= \
+        --output_dir="$dir" >"$dir.log" 2>&1
+      csv="$dir/metrics.csv"
+      n=$(last_col "$csv" trajectories)
+      calls=$(last_col "$csv" oracle_objects)
+      per=$(calc "$calls / $n" 2)
+      oracle_ms=$(calc "1000 * $(last_col "$csv" oracle_seconds) / $n" 3)
+      wall_ms=$(calc "1000 * $(last_col "$csv" seconds) / $n" 3)
+      echo "| $obj | $n | $calls | $per | $oracle_ms | $wall_ms | $(calc "$(last_col "$csv" top100_score)" 3) |"
+      key=${obj//-/_}
+      summary "molecule_${key}_energies_per_trajectory" "$per" calls
+      summary "molecule_${key}_oracle_ms_per_trajectory" "$oracle_ms" ms
+      summary "molecule_${key}_wall_ms_per_trajectory" "$wall_ms" ms
+    done
+  fi
 fi
 
 if want soak; then
