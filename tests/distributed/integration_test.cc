@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -195,6 +196,54 @@ INSTANTIATE_TEST_SUITE_P(Objectives, DistributedMisTest,
                          ::testing::Values("led-db", "fl-subtb"),
                          [](const auto& info) {
                            return info.param == "led-db" ? "LedDb" : "FlSubTb";
+                         });
+
+// Molecules across processes: the actors and the learner score with the sEH
+// proxy, the replay validates the block MDP without any chemistry, and the
+// learner tracks molecules by canonical SMILES (top-100 score and Tanimoto
+// similarity in metrics.csv).
+class DistributedMoleculeTest : public DistributedTest,
+                                public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(DistributedMoleculeTest, TrainsOnMoleculesScoredByTheActors) {
+  const std::string data = LEDGFN_SEH_DATA_DIR;
+  if (!std::ifstream(data + "/seh_proxy_params.bin")) {
+    GTEST_SKIP() << "the sEH data directory " << data
+                 << " is absent (-DLEDGFN_SEH_DATA_DIR=<dir>)";
+  }
+  const std::vector<std::string> task = {"--task=molecule",
+                                         "--molecule_data_dir=" + data};
+  std::vector<std::string> net = task;
+  net.insert(net.end(), {"--objective=" + GetParam(), "--hidden=16",
+                         "--layers=2", "--batch_size=8"});
+  auto replay = StartReplay(task);
+  ASSERT_GT(replay_port_, 0) << replay->log();
+  std::vector<std::string> learner_flags = net;
+  learner_flags.insert(learner_flags.end(),
+                       {"--rounds=20", "--eval_every=10", "--potential_steps=2"});
+  auto learner = StartLearner(learner_flags);
+  ASSERT_GT(learner_port_, 0) << learner->log();
+  auto actor1 = StartActor(1, net);
+  auto actor2 = StartActor(2, net);
+  EXPECT_EQ(learner->Wait(std::chrono::seconds(120)), 0) << learner->log();
+  const auto row = LastRow(Path("learner/metrics.csv"));
+  EXPECT_EQ(row.at("round"), 20);
+  EXPECT_GE(row.at("distinct"), 20 * 8 / 2) << learner->log();
+  EXPECT_GT(row.at("top100_score"), 0.1);
+  EXPECT_GT(row.at("top100_similarity"), 0.0);
+  EXPECT_LT(row.at("top100_similarity"), 1.0);
+  EXPECT_EQ(actor1->Terminate(std::chrono::seconds(5)), 0) << actor1->log();
+  EXPECT_EQ(actor2->Terminate(std::chrono::seconds(5)), 0) << actor2->log();
+  const proto::InfoResponse info = ReplayInfo();
+  EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
+  EXPECT_EQ(info.rejected(), 0);
+  EXPECT_GE(info.fresh_sampled(), 20 * 8);
+}
+
+INSTANTIATE_TEST_SUITE_P(Objectives, DistributedMoleculeTest,
+                         ::testing::Values("led-subtb", "fl-subtb"),
+                         [](const auto& info) {
+                           return info.param == "led-subtb" ? "LedSubTb" : "FlSubTb";
                          });
 
 TEST_F(DistributedTest, EveryDocumentedMetricIsExportedAndCountersMove) {
