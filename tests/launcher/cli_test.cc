@@ -64,7 +64,10 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("--task=mis --mis_train_instances=0", "train"),
         std::make_pair("--reward_exponent=0", "reward exponent"),
         std::make_pair("--reward_exponent_final=5", "go together"),
-        std::make_pair("--test_samples=0", "test samples")));
+        std::make_pair("--test_samples=0", "test samples"),
+        std::make_pair("--task=molecule", "--molecule_data_dir is required"),
+        std::make_pair("--task=molecule --molecule_data_dir=/nonexistent/seh",
+                       "/nonexistent/seh/blocks_PDB_105.json")));
 
 TEST(CliTest, HelpDocumentsEveryFlag) {
   Result r = RunLedgfn("train --help");
@@ -77,10 +80,80 @@ TEST(CliTest, HelpDocumentsEveryFlag) {
         "threads", "device", "eval_every", "output_dir", "mis_family",
         "mis_train_instances", "mis_test_instances", "mis_edge_lists",
         "reward_exponent", "reward_exponent_final",
-        "reward_exponent_anneal_steps", "test_samples"}) {
+        "reward_exponent_anneal_steps", "test_samples", "molecule_data_dir",
+        "input", "output"}) {
     EXPECT_NE(r.output.find(std::string("--") + flag), std::string::npos)
         << flag;
   }
+}
+
+bool HaveSehData() {
+  return static_cast<bool>(std::ifstream(std::string(LEDGFN_SEH_DATA_DIR) +
+                                         "/seh_proxy_params.bin"));
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(CliTest, ScoreNeedsTheMoleculeTaskItsDataAndAnInput) {
+  Result r = RunLedgfn("score --task=bag --input=/dev/null");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("only --task=molecule"), std::string::npos) << r.output;
+  r = RunLedgfn("score --task=molecule --input=/dev/null");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("--molecule_data_dir is required"), std::string::npos)
+      << r.output;
+  r = RunLedgfn("score --task=molecule --molecule_data_dir=/nonexistent");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("--input=FILE is required"), std::string::npos) << r.output;
+}
+
+TEST(CliTest, ScoreWritesOneJsonLinePerMoleculeAndFailsOnBadOnes) {
+  if (!HaveSehData()) GTEST_SKIP() << "no sEH data in " << LEDGFN_SEH_DATA_DIR;
+  const std::string data = std::string("--molecule_data_dir=") + LEDGFN_SEH_DATA_DIR;
+  const std::string good = WriteFile("good.smi", "OCC ethanol\nc1ccccc1\n");
+  const std::string out = ::testing::TempDir() + "/scores.jsonl";
+  Result r = RunLedgfn("score --task=molecule " + data + " --input=" + good +
+                       " --output=" + out);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream lines(out);
+  std::string first, second, third;
+  ASSERT_TRUE(std::getline(lines, first) && std::getline(lines, second));
+  EXPECT_FALSE(std::getline(lines, third));
+  EXPECT_EQ(first.rfind(R"({"index":0,"smiles":"CCO","score":)", 0), 0u) << first;
+  EXPECT_NE(first.find(R"("energy":)"), std::string::npos) << first;
+  EXPECT_EQ(second.rfind(R"({"index":1,"smiles":"c1ccccc1",)", 0), 0u) << second;
+
+  const std::string bad = WriteFile("bad.smi", "C1CC\nCCO\n");
+  r = RunLedgfn("score --task=molecule " + data + " --input=" + bad);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(R"({"index":0,"error":)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(R"({"index":1,"smiles":"CCO")"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 could not be"), std::string::npos) << r.output;
+}
+
+TEST(CliTest, MoleculeRunReportsScoresSimilarityAndOracleUse) {
+  if (!HaveSehData()) GTEST_SKIP() << "no sEH data in " << LEDGFN_SEH_DATA_DIR;
+  const std::string dir = ::testing::TempDir() + "/ledgfn_cli_molecule";
+  Result r = RunLedgfn(std::string("train --task=molecule --molecule_data_dir=") +
+                       LEDGFN_SEH_DATA_DIR +
+                       " --objective=led-subtb --hidden=16 --batch_size=8 "
+                       "--rounds=4 --eval_every=2 --output_dir=" + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("top-100 mean score"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("top-100 mean similarity"), std::string::npos) << r.output;
+  // LED needs one energy per trajectory: 4 rounds of 8.
+  EXPECT_NE(r.output.find("oracle energies (time)       32 ("), std::string::npos)
+      << r.output;
+  std::ifstream csv(dir + "/metrics.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_NE(header.find("top100_score,top100_similarity,oracle_objects,oracle_seconds"),
+            std::string::npos);
+  EXPECT_TRUE(std::ifstream(dir + "/metrics.png").good());
 }
 
 TEST(CliTest, UnknownCommandFails) {
