@@ -18,9 +18,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "chem/molecule_input.h"
-#include "chem/molecule_scoring.h"
-#include "chem/seh_chemistry.h"
+#include "chem/score_command.h"
 #include "common/task.h"
 #include "common/file_util.h"
 #include "common/model/compute_setup.h"
@@ -188,7 +186,7 @@ int TrainMain() {
   return 0;
 }
 
-// `ledgfn score`: one JSON line per molecule (chem/molecule_scoring.h).
+// `ledgfn score`: one JSON line per molecule (chem/score_command.h).
 int ScoreMain() {
   constexpr char kProgram[] = "ledgfn score";
   const TaskOptions options = TaskOptionsFromFlags();
@@ -207,11 +205,6 @@ int ScoreMain() {
                                "--input=FILE is required (reference JSON or "
                                "SMILES one per line)"));
   }
-  auto chemistry = SehChemistry::Create(options.molecule_data_dir);
-  if (!chemistry.ok()) ledgfn::Fail(kProgram, chemistry.status());
-  auto molecules = ReadMoleculeInput(input_path);
-  if (!molecules.ok()) ledgfn::Fail(kProgram, molecules.status());
-
   const std::string output_path = absl::GetFlag(FLAGS_output);
   std::ofstream file;
   if (output_path != "-") {
@@ -223,16 +216,17 @@ int ScoreMain() {
     }
   }
   std::ostream& out = output_path == "-" ? std::cout : file;
-  const int64_t errors = ScoreMoleculesAsJsonLines(**chemistry, *molecules, out);
+  auto counts = ScoreMoleculeFile(options.molecule_data_dir, input_path, out);
+  if (!counts.ok()) ledgfn::Fail(kProgram, counts.status());
   out.flush();
   if (!out) {
     ledgfn::Fail(kProgram, absl::DataLossError(
                                absl::StrCat("writing ", output_path, " failed")));
   }
-  std::fprintf(stderr, "%s: %zu molecule(s) scored, %lld could not be\n",
-               kProgram, molecules->size() - static_cast<size_t>(errors),
-               static_cast<long long>(errors));
-  return errors == 0 ? 0 : 1;
+  std::fprintf(stderr, "%s: %lld molecule(s) scored, %lld could not be\n",
+               kProgram, static_cast<long long>(counts->scored),
+               static_cast<long long>(counts->failed));
+  return counts->failed == 0 ? 0 : 1;
 }
 
 }  // namespace

@@ -9,7 +9,8 @@
 #     Benchmark; fetched beforehand by scripts/gpu-deps.sh on a Debian 12
 #     machine and carried with the working tree) with `dpkg -x` into
 #     BUILD/deps;
-#  2. configures and builds the core (-DLEDGFN_WITH_SERVICES=OFF) in BUILD
+#  2. configures and builds the core (-DLEDGFN_WITH_SERVICES=OFF, without RDKit:
+#     -DLEDGFN_WITH_CHEMISTRY=OFF) in BUILD
 #     (default build-gpu) against the LibTorch of that PyTorch
 #     (torch.utils.cmake_prefix_path of --python, default python3, or
 #     --torch-prefix) and the unpacked prefix;
@@ -103,7 +104,7 @@ export LD_LIBRARY_PATH=$ARCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 # 2. Configure and build the core.
 step "configuring $BUILD"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLEDGFN_WITH_SERVICES=OFF \
-  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$DEPS/usr" \
+  -DLEDGFN_WITH_CHEMISTRY=OFF -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$DEPS/usr" \
   -Dabsl_DIR="$ARCH_LIB/cmake/absl" -DGTest_DIR="$ARCH_LIB/cmake/GTest" \
   -Dbenchmark_DIR="$ARCH_LIB/cmake/benchmark" >"$BUILD/configure.log" 2>&1 ||
   { tail -30 "$BUILD/configure.log"; fail "configure (log: $BUILD/configure.log)"; }

@@ -6,7 +6,8 @@
 #   scripts/gpu-deps.sh [--dest=DIR]
 #
 # apt-get download puts the .deb files of GoogleTest and GoogleMock, abseil
-# (headers and shared libraries) and Google Benchmark into DIR (default
+# (headers and shared libraries), Google Benchmark and nlohmann-json (the
+# molecule vocabulary's reader) into DIR (default
 # .gpu-deps/, ignored by git: carry it with the working tree), with their
 # SHA256SUMS. gpu-check.sh unpacks them with `dpkg -x` into a local prefix.
 # The files are Debian 12 (bookworm) amd64 builds: they need glibc >= 2.36
@@ -18,7 +19,7 @@ DEST=.gpu-deps
 # The core's build dependencies besides LibTorch, and the runtime libraries
 # of the -dev packages that only ship links.
 PACKAGES=(libgtest-dev libgmock-dev libabsl-dev libabsl20220623
-          libbenchmark-dev libbenchmark1debian)
+          libbenchmark-dev libbenchmark1debian nlohmann-json3-dev)
 for arg in "$@"; do
   case "$arg" in
     --dest=*) DEST="${arg#--dest=}" ;;
