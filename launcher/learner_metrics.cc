@@ -37,6 +37,15 @@ LearnerMetrics::LearnerMetrics(prometheus::Registry& r, const std::string& task,
       baseline_energy_(AddGauge(r, "ledgfn_learner_baseline_energy",
                                 "Mean over held-out instances of the baseline's energy.",
                                 {{"task", task}, {"objective", objective}})),
+      top100_score_(AddGauge(r, "ledgfn_learner_top100_score",
+                             "Tasks with a score (molecule: sEH proxy): mean score "
+                             "of the best 100 distinct objects.",
+                             {{"task", task}, {"objective", objective}})),
+      top100_similarity_(AddGauge(r, "ledgfn_learner_top100_similarity",
+                                  "Tasks with a similarity (molecule: Tanimoto of "
+                                  "RDKit fingerprints): mean pairwise similarity of "
+                                  "the best 100 distinct objects.",
+                                  {{"task", task}, {"objective", objective}})),
       policy_lag_(prometheus::BuildHistogram()
                       .Name("ledgfn_learner_policy_lag")
                       .Help("Learner version minus sampling version of fresh trajectories.")
@@ -78,6 +87,8 @@ void LearnerMetrics::OnEval(const EvalRow& row) {
   if (row.test_mean_energy) test_mean_energy_.Set(*row.test_mean_energy);
   if (row.test_best_energy) test_best_energy_.Set(*row.test_best_energy);
   if (row.baseline_energy) baseline_energy_.Set(*row.baseline_energy);
+  if (row.top100_score) top100_score_.Set(*row.top100_score);
+  if (row.top100_similarity) top100_similarity_.Set(*row.top100_similarity);
 }
 
 }  // namespace ledgfn

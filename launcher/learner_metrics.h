@@ -40,6 +40,8 @@ class LearnerMetrics {
   prometheus::Gauge& test_mean_energy_;
   prometheus::Gauge& test_best_energy_;
   prometheus::Gauge& baseline_energy_;
+  prometheus::Gauge& top100_score_;
+  prometheus::Gauge& top100_similarity_;
   prometheus::Histogram& policy_lag_;
   prometheus::Counter& wait_seconds_;
   prometheus::Counter& potential_seconds_;
