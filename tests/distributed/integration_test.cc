@@ -71,6 +71,41 @@ class DistributedTest : public ::testing::Test {
     return info;
   }
 
+  // Replay, learner and two actors of one task until the learner has trained
+  // `rounds` rounds of `batch`: every process must exit cleanly and the
+  // replay must reject nothing. Returns the learner's last metrics.csv row
+  // (empty after a failure, which is reported).
+  std::map<std::string, double> TrainWithTwoActors(
+      const std::vector<std::string>& task,
+      const std::vector<std::string>& net,
+      const std::vector<std::string>& learner_extra, int rounds, int batch) {
+    auto replay = StartReplay(task);
+    if (replay_port_ <= 0) {
+      ADD_FAILURE() << replay->log();
+      return {};
+    }
+    std::vector<std::string> learner_flags = net;
+    learner_flags.insert(learner_flags.end(), learner_extra.begin(), learner_extra.end());
+    learner_flags.push_back("--rounds=" + std::to_string(rounds));
+    auto learner = StartLearner(learner_flags);
+    if (learner_port_ <= 0) {
+      ADD_FAILURE() << learner->log();
+      return {};
+    }
+    auto actor1 = StartActor(1, net);
+    auto actor2 = StartActor(2, net);
+    EXPECT_EQ(learner->Wait(std::chrono::seconds(120)), 0) << learner->log();
+    EXPECT_EQ(actor1->Terminate(std::chrono::seconds(5)), 0) << actor1->log();
+    EXPECT_EQ(actor2->Terminate(std::chrono::seconds(5)), 0) << actor2->log();
+    const proto::InfoResponse info = ReplayInfo();
+    EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
+    EXPECT_EQ(info.rejected(), 0);
+    EXPECT_GE(info.fresh_sampled(), rounds * batch);
+    const auto row = LastRow(Path("learner/metrics.csv"));
+    EXPECT_EQ(row.at("round"), rounds) << learner->log();
+    return row;
+  }
+
   std::string dir_;
   int replay_port_ = 0;
   int learner_port_ = 0;
@@ -168,28 +203,13 @@ TEST_P(DistributedMisTest, TrainsOnGraphInstancesAcrossProcesses) {
   std::vector<std::string> net = task;
   net.insert(net.end(), {"--objective=" + GetParam(), "--hidden=16",
                          "--layers=2", "--batch_size=8"});
-  auto replay = StartReplay(task);
-  ASSERT_GT(replay_port_, 0) << replay->log();
-  std::vector<std::string> learner_flags = net;
-  learner_flags.insert(learner_flags.end(),
-                       {"--rounds=40", "--eval_every=20", "--potential_steps=2",
-                        "--test_samples=4"});
-  auto learner = StartLearner(learner_flags);
-  ASSERT_GT(learner_port_, 0) << learner->log();
-  auto actor1 = StartActor(1, net);
-  auto actor2 = StartActor(2, net);
-  EXPECT_EQ(learner->Wait(std::chrono::seconds(120)), 0) << learner->log();
-  const auto row = LastRow(Path("learner/metrics.csv"));
-  EXPECT_EQ(row.at("round"), 40);
-  EXPECT_LE(row.at("test_mean_energy"), -1.0) << learner->log();
+  const auto row = TrainWithTwoActors(
+      task, net,
+      {"--eval_every=20", "--potential_steps=2", "--test_samples=4"}, 40, 8);
+  ASSERT_FALSE(row.empty());
+  EXPECT_LE(row.at("test_mean_energy"), -1.0);
   EXPECT_LE(row.at("test_best_energy"), row.at("test_mean_energy"));
   EXPECT_LE(row.at("baseline_energy"), -1.0);
-  EXPECT_EQ(actor1->Terminate(std::chrono::seconds(5)), 0) << actor1->log();
-  EXPECT_EQ(actor2->Terminate(std::chrono::seconds(5)), 0) << actor2->log();
-  const proto::InfoResponse info = ReplayInfo();
-  EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
-  EXPECT_EQ(info.rejected(), 0);
-  EXPECT_GE(info.fresh_sampled(), 40 * 8);
 }
 
 INSTANTIATE_TEST_SUITE_P(Objectives, DistributedMisTest,
@@ -216,28 +236,13 @@ TEST_P(DistributedMoleculeTest, TrainsOnMoleculesScoredByTheActors) {
   std::vector<std::string> net = task;
   net.insert(net.end(), {"--objective=" + GetParam(), "--hidden=16",
                          "--layers=2", "--batch_size=8"});
-  auto replay = StartReplay(task);
-  ASSERT_GT(replay_port_, 0) << replay->log();
-  std::vector<std::string> learner_flags = net;
-  learner_flags.insert(learner_flags.end(),
-                       {"--rounds=20", "--eval_every=10", "--potential_steps=2"});
-  auto learner = StartLearner(learner_flags);
-  ASSERT_GT(learner_port_, 0) << learner->log();
-  auto actor1 = StartActor(1, net);
-  auto actor2 = StartActor(2, net);
-  EXPECT_EQ(learner->Wait(std::chrono::seconds(120)), 0) << learner->log();
-  const auto row = LastRow(Path("learner/metrics.csv"));
-  EXPECT_EQ(row.at("round"), 20);
-  EXPECT_GE(row.at("distinct"), 20 * 8 / 2) << learner->log();
+  const auto row = TrainWithTwoActors(
+      task, net, {"--eval_every=10", "--potential_steps=2"}, 20, 8);
+  ASSERT_FALSE(row.empty());
+  EXPECT_GE(row.at("distinct"), 20 * 8 / 2);
   EXPECT_GT(row.at("top100_score"), 0.1);
   EXPECT_GT(row.at("top100_similarity"), 0.0);
   EXPECT_LT(row.at("top100_similarity"), 1.0);
-  EXPECT_EQ(actor1->Terminate(std::chrono::seconds(5)), 0) << actor1->log();
-  EXPECT_EQ(actor2->Terminate(std::chrono::seconds(5)), 0) << actor2->log();
-  const proto::InfoResponse info = ReplayInfo();
-  EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
-  EXPECT_EQ(info.rejected(), 0);
-  EXPECT_GE(info.fresh_sampled(), 20 * 8);
 }
 
 INSTANTIATE_TEST_SUITE_P(Objectives, DistributedMoleculeTest,
