@@ -14,9 +14,11 @@
 #                                   4 writers
 #   build/bench/broadcast_bench     policy publish -> received by 1 and 8
 #                                   watchers
+#   build/bench/proxy_throughput    sEH proxy molecules/s per core at batch
+#                                   1..256 (needs the sEH data)
 #   bench/e2e.sh                    embedded and distributed runs, actor
 #                                   scale-out, objectives at a fixed oracle
-#                                   cost, every role's RSS
+#                                   cost, molecule oracle calls, every role's RSS
 # Each writes its full output to DIR (default: bench-results/<date>/), and
 # every figure with a target is printed with its verdict ("met"/"MISSED").
 # The whole run takes about 6 minutes on 2 cores. --strict exits 1 when a
@@ -60,6 +62,7 @@ run learner_step_bench $B/learner_step_bench || failed=1
 run replay_bench $B/replay_bench || failed=1
 run grpc_insert_bench $B/grpc_insert_bench || failed=1
 run broadcast_bench $B/broadcast_bench || failed=1
+[ ! -x $B/proxy_throughput ] || run proxy_throughput $B/proxy_throughput || failed=1
 run e2e bench/e2e.sh "${E2E_ARGS[@]}" || failed=1
 
 {
