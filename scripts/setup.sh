@@ -16,6 +16,7 @@ PACKAGES=(
   librdkit-dev libboost-dev nlohmann-json3-dev  # the molecule task: chem/ (RDKit headers need boost), fragment vocabulary
   zlib1g-dev gnuplot-nox python3 python3-yaml openssl
   clang libclang-rt-14-dev  # scripts/fuzz.sh: clang with libFuzzer
+  ccache  # every build shares one compiler cache (the sanitizer and clang builds too)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -29,5 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+LAUNCHER=()
+command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$BUILD_DIR" -G Ninja "${LAUNCHER[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"
