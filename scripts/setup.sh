@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages ledgfn needs (skipped when already present)
 # and builds it in Release mode with every core. Idempotent and quick on a
 # machine that is already set up.
-#   scripts/setup.sh            # build into ./build
+#   scripts/setup.sh            # build everything (programs, tests, benchmarks) into ./build
+#   scripts/setup.sh ledgfn     # build only these targets (scripts/train.sh)
 #   BUILD_DIR=out scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +31,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)"
+TARGETS=()
+for t in "$@"; do TARGETS+=(--target "$t"); done
+cmake --build "$BUILD_DIR" -j "$(nproc)" "${TARGETS[@]}"
