@@ -34,6 +34,13 @@
 
 namespace ledgfn {
 
+// The seed of actor `actor_id`'s sampler in a run seeded with `run_seed`:
+// the one rule for actor threads (`ledgfn train --actors=N`) and actor
+// processes alike, so every actor draws from its own stream.
+inline uint64_t ActorSeed(uint64_t run_seed, int32_t actor_id) {
+  return run_seed + 7919 * (static_cast<uint64_t>(actor_id) + 1);
+}
+
 struct SamplerOptions {
   int batch_size = 32;       // environments in lock-step
   double epsilon = 0.0;      // probability of a uniform valid action

@@ -7,8 +7,11 @@
 #define LEDGFN_COMMON_TRAJECTORY_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "common/instance_id.h"
 
 namespace ledgfn {
@@ -32,6 +35,38 @@ struct Trajectory {
   uint64_t incarnation = 0;
   uint64_t sequence = 0;
 };
+
+// Stored trajectories are immutable and shared: the replay table, the
+// batches handed out and durability's snapshots hold the same object.
+using TrajectoryRef = std::shared_ptr<const Trajectory>;
+
+// The fields validation and deduplication read, borrowed from a trajectory
+// in any form (valid while that trajectory is).
+struct TrajectoryView {
+  absl::string_view task;
+  InstanceId instance;
+  absl::Span<const int32_t> actions;
+  double energy = 0.0;
+  absl::Span<const double> partial_energies;
+  // The deduplication key.
+  int32_t actor_id = 0;
+  uint64_t incarnation = 0;
+  uint64_t sequence = 0;
+};
+
+// The view of an in-process trajectory of the task named `task`.
+inline TrajectoryView ViewOf(const Trajectory& t, absl::string_view task) {
+  TrajectoryView view;
+  view.task = task;
+  view.instance = t.instance;
+  view.actions = t.actions;
+  view.energy = t.energy;
+  view.partial_energies = t.partial_energies;
+  view.actor_id = t.actor_id;
+  view.incarnation = t.incarnation;
+  view.sequence = t.sequence;
+  return view;
+}
 
 }  // namespace ledgfn
 

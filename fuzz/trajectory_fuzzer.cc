@@ -42,7 +42,7 @@ void CheckValidTrajectory(const Task& task, const proto::Trajectory& t,
   known.DiscardUnknownFields();
   FuzzCheck(encoded.SerializeAsString() == known.SerializeAsString(),
             "decode then encode reproduces a valid trajectory");
-  FuzzCheck(ValidateTrajectory(task, encoded, limits).ok(),
+  FuzzCheck(ValidateTrajectory(task, ViewOf(encoded), limits).ok(),
             "a re-encoded valid trajectory is valid");
 
   absl::StatusOr<std::vector<State>> states = task.Replay(decoded.actions);
@@ -61,7 +61,7 @@ void CheckTrajectory(const Task& task, const proto::Trajectory& t) {
   for (const ValidationLimits& limits : kLimits) {
     constexpr auto kUnset = static_cast<RejectCategory>(-1);
     RejectCategory category = kUnset;
-    const absl::Status status = ValidateTrajectory(task, t, limits, &category);
+    const absl::Status status = ValidateTrajectory(task, ViewOf(t), limits, &category);
     if (status.ok()) {
       FuzzCheck(category == kUnset, "OK leaves the category untouched");
       CheckValidTrajectory(task, t, limits);
@@ -96,7 +96,7 @@ void CheckService(const Task& task, const proto::InsertRequest& request) {
     const absl::Status status = service->InsertTrajectory(
         t, absl::Now(), [] { return false; }, &ack);
     FuzzCheck(status.ok(), "inserts are never held back here");
-    const bool valid = ValidateTrajectory(task, t, ValidationLimits()).ok();
+    const bool valid = ValidateTrajectory(task, ViewOf(t), ValidationLimits()).ok();
     FuzzCheck(valid == (ack.code() == 0), "acked OK iff valid");
     FuzzCheck(ack.key().actor_id() == t.actor_id() &&
                   ack.key().sequence() == t.sequence(),

@@ -131,7 +131,7 @@ int ActorMain(ShutdownSignal& signal) {
   sopts.epsilon = options->epsilon;
   sopts.temperature = options->temperature;
   sopts.partial_energies = UsesPartialEnergies(t.objective);
-  sopts.seed = t.seed + 7919 * (actor_id + 1);
+  sopts.seed = ActorSeed(t.seed, actor_id);
   sopts.actor_id = actor_id;
   Sampler sampler(**task, policy, oracle, sopts);
   ActorLoop loop(policy, sampler, watcher, writer, options->batch_size);

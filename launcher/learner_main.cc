@@ -17,7 +17,7 @@
 #include "absl/time/clock.h"
 #include "common/model/flat_weights.h"
 #include "common/object_tracker.h"
-#include "launcher/test_set_evaluation.h"
+#include "learner/test_set_evaluation.h"
 #include "common/file_util.h"
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
@@ -29,6 +29,7 @@
 #include "learner/checkpoint.h"
 #include "learner/evaluation.h"
 #include "learner/exact_evaluator.h"
+#include "learner/learner_loop.h"
 #include "learner/objective.h"
 #include "learner/policy_service.h"
 #include "learner/replay_source.h"
@@ -75,16 +76,15 @@ constexpr char kProgram[] = "ledgfn_learner";
 
 namespace {
 
-// Records the objects of the fresh trajectories the learner trains on (the
-// learner's view of modes and top-100) and their policy lag.
-class TrackingSource : public TrajectorySource {
+// Counts the fresh trajectories the learner trains on and their policy lag
+// (their objects are tracked by ReplaySourceOptions::on_fresh).
+class LagSource : public TrajectorySource {
  public:
   // `consumed`: trajectories trained on before (by the checkpointed run).
-  TrackingSource(const Task& task, ReplaySource& inner, ObjectTracker& tracker,
-                 LearnerMetrics& metrics, int fresh,
-                 std::function<int64_t()> version, int64_t consumed)
-      : task_(task), inner_(inner), tracker_(tracker), metrics_(metrics),
-        fresh_(fresh), version_(std::move(version)), consumed_(consumed) {}
+  LagSource(ReplaySource& inner, LearnerMetrics& metrics, int fresh,
+            std::function<int64_t()> version, int64_t consumed)
+      : inner_(inner), metrics_(metrics), fresh_(fresh),
+        version_(std::move(version)), consumed_(consumed) {}
 
   absl::StatusOr<std::vector<TrajectoryRef>> PolicyBatch() override {
     auto batch = inner_.PolicyBatch();
@@ -92,11 +92,6 @@ class TrackingSource : public TrajectorySource {
     const int64_t now = version_();
     for (size_t i = 0; i < batch->size() && static_cast<int>(i) < fresh_; ++i) {
       const Trajectory& t = *(*batch)[i];
-      // Objects of different instances are not comparable (EvalRow).
-      if (!task_.has_instances()) {
-        auto states = task_.Replay(t.actions);
-        if (states.ok()) tracker_.Add(task_, states->back(), t.energy);
-      }
       lag_sum_ += now - t.policy_version;
       ++lag_count_;
       ++consumed_;
@@ -112,9 +107,7 @@ class TrackingSource : public TrajectorySource {
   double mean_lag() const { return lag_count_ ? lag_sum_ / lag_count_ : 0; }
 
  private:
-  const Task& task_;
   ReplaySource& inner_;
-  ObjectTracker& tracker_;
   LearnerMetrics& metrics_;
   int fresh_;
   std::function<int64_t()> version_;
@@ -296,7 +289,7 @@ int LearnerMain(ShutdownSignal& signal) {
   ropts.address = absl::GetFlag(FLAGS_replay_address);
   ropts.batch_size = options->batch_size;
   ropts.replay_batch_size = options->replay_batch_size;
-  ropts.prioritized = options->replay_selector == "prioritized";
+  ropts.replay_selector = options->replay_selector;
   ropts.window = options->window;
   ropts.max_policy_lag = absl::GetFlag(FLAGS_max_policy_lag);
   // One NEWEST_WINDOW call per round for all of its r_phi minibatches, kept
@@ -307,9 +300,15 @@ int LearnerMain(ShutdownSignal& signal) {
       std::clamp(kMaxPrefetchedTrajectories / options->batch_size, 1,
                  std::max(1, options->trainer.potential_steps));
   ropts.security = *security;
+  // Objects of different instances are not comparable (EvalRow).
+  if (!(*task)->has_instances()) {
+    ropts.on_fresh = [&tracker, &task](double energy, const State& x) {
+      tracker.Add(**task, x, energy);
+    };
+  }
   ReplaySource replay(**task, ropts, version);
-  TrackingSource source(**task, replay, tracker, learner_metrics,
-                        options->batch_size, version, resumed.trajectories);
+  LagSource source(replay, learner_metrics, options->batch_size, version,
+                   resumed.trajectories);
   auto evaluator = ExactEvaluator::Create(
       **task, /*max_states=*/2'000'000, options->trainer.reward_exponent_final);
   signal.OnSignal([&] {
@@ -317,81 +316,70 @@ int LearnerMain(ShutdownSignal& signal) {
     store.Close();
   });
 
-  // Training time continues from the checkpoint's.
-  const absl::Time start = absl::Now() - absl::Seconds(resumed.seconds);
-  auto save_checkpoint = [&](int64_t round) {
+  auto save_checkpoint = [&](int64_t round, double seconds) {
     auto path = checkpointer->Save(
         *trainer, tracker,
-        LearnerProgress{round, source.consumed(), version(),
-                        absl::ToDoubleSeconds(absl::Now() - start)});
+        LearnerProgress{round, source.consumed(), version(), seconds});
     if (!path.ok()) {
       std::fprintf(stderr, "%s: warning: checkpoint not written: %s\n", kProgram,
                    std::string(path.status().message()).c_str());
     }
   };
-  EvalRow row;
-  int exit_code = 0;
-  int64_t completed = resumed.round;  // rounds done, the checkpointed ones included
-  for (int64_t round = resumed.round + 1; rounds == 0 || round <= rounds; ++round) {
-    if (signal.received()) break;
-    auto stats = trainer->Round(source);
-    if (absl::IsCancelled(stats.status())) break;
-    if (!stats.ok()) {
-      std::fprintf(stderr, "%s: %s\n", kProgram, std::string(stats.status().message()).c_str());
-      exit_code = 1;
-      break;
-    }
-    completed = round;
+  LearnerLoopOptions loop;
+  loop.first_round = resumed.round + 1;
+  loop.rounds = rounds;
+  loop.eval_every = eval_every;
+  loop.seconds_before = resumed.seconds;  // training time continues
+  loop.test_samples = options->test_samples;
+  loop.test_batch_size = options->batch_size;
+  loop.test_seed = options->trainer.seed + 23;
+  LearnerLoopHooks hooks;
+  hooks.stop_requested = [&signal] { return signal.received(); };
+  hooks.after_step = [&](int64_t, const RoundStats& stats) -> absl::Status {
     const absl::Time publish_start = absl::Now();
-    if (stats->step % publish_every == 0) {
+    if (stats.step % publish_every == 0) {
       if (absl::Status s = publish(); !s.ok()) {
-        std::fprintf(stderr, "%s: cannot publish: %s\n", kProgram,
-                     std::string(s.message()).c_str());
-        exit_code = 1;
-        break;
+        return absl::Status(s.code(), absl::StrCat("cannot publish: ", s.message()));
       }
     }
-    learner_metrics.OnRound(*stats, version(),
+    learner_metrics.OnRound(stats, version(),
                             absl::ToDoubleSeconds(absl::Now() - publish_start));
-    if (round % eval_every == 0 || round == rounds) {
-      row.round = round;
-      row.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-      row.trajectories = source.consumed();
-      row.policy_loss = stats->policy_loss;
-      row.potential_loss = stats->potential_loss;
-      row.log_z = stats->log_z;
-      row.skipped_steps = stats->skipped_steps;
-      row.trajectories_per_second = row.trajectories / std::max(row.seconds, 1e-9);
-      row.rounds_per_second = round / std::max(row.seconds, 1e-9);
-      Evaluate(**task, tracker, evaluator.ok() ? evaluator->get() : nullptr,
-               trainer->policy(), &row);
-      if (!(*task)->TestInstances().empty()) {
-        auto test = EvaluateOnTestSet(**task, trainer->policy(),
-                                      options->test_samples,
-                                      options->batch_size, options->trainer.seed + 23);
-        if (!test.ok()) {
-          std::fprintf(stderr, "%s: test-set evaluation failed: %s\n", kProgram,
-                       std::string(test.status().message()).c_str());
-          exit_code = 1;
-          break;
-        }
-        row.test_mean_energy = test->mean_energy;
-        row.test_best_energy = test->best_energy;
-        row.baseline_energy = test->baseline_energy;
-      }
-      learner_metrics.OnEval(row);
-      csv << EvalRowToCsv(row) << "\n";
-      csv.flush();
-      std::fprintf(stderr,
-                   "%s: round %lld, version %lld, %lld trajectories, loss %.4g, "
-                   "logZ %.4g, modes %lld, mean lag %.1f%s\n",
-                   kProgram, static_cast<long long>(round),
-                   static_cast<long long>(version()),
-                   static_cast<long long>(row.trajectories), row.policy_loss,
-                   row.log_z, static_cast<long long>(row.modes), source.mean_lag(),
-                   row.l1 ? absl::StrFormat(", L1 %.4f", *row.l1).c_str() : "");
+    return absl::OkStatus();
+  };
+  hooks.trajectories = [&source] { return source.consumed(); };
+  hooks.on_eval = [&](const EvalRow& row) {
+    learner_metrics.OnEval(row);
+    csv << EvalRowToCsv(row) << "\n";
+    csv.flush();
+    std::fprintf(stderr,
+                 "%s: round %lld, version %lld, %lld trajectories, loss %.4g, "
+                 "logZ %.4g, modes %lld, mean lag %.1f%s\n",
+                 kProgram, static_cast<long long>(row.round),
+                 static_cast<long long>(version()),
+                 static_cast<long long>(row.trajectories), row.policy_loss,
+                 row.log_z, static_cast<long long>(row.modes), source.mean_lag(),
+                 row.l1 ? absl::StrFormat(", L1 %.4f", *row.l1).c_str() : "");
+  };
+  int64_t completed = resumed.round;  // rounds done, the checkpointed ones included
+  double seconds = resumed.seconds;
+  hooks.on_round = [&](const RoundStats&, const EvalRow& row) {
+    completed = row.round;
+    seconds = row.seconds;
+  };
+  hooks.after_round = [&](int64_t round) {
+    if (checkpointer != nullptr && round % checkpoint_every == 0) {
+      save_checkpoint(round, seconds);
     }
-    if (checkpointer != nullptr && round % checkpoint_every == 0) save_checkpoint(round);
+    return absl::OkStatus();
+  };
+  int exit_code = 0;
+  const absl::Status ended =
+      RunLearnerLoop(**task, *trainer, source, tracker,
+                     evaluator.ok() ? evaluator->get() : nullptr, loop, hooks)
+          .status();
+  if (!ended.ok() && !absl::IsCancelled(ended)) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, std::string(ended.message()).c_str());
+    exit_code = 1;
   }
   replay.Cancel();
   store.Close();
@@ -399,7 +387,7 @@ int LearnerMain(ShutdownSignal& signal) {
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   if (checkpointer != nullptr) {
     // On SIGTERM/SIGINT too: a second signal exits at once (shutdown_signal.h).
-    save_checkpoint(completed);
+    save_checkpoint(completed, seconds);
     if (absl::Status s = lease->Release(); !s.ok()) {
       std::fprintf(stderr, "%s: warning: %s\n", kProgram, std::string(s.message()).c_str());
     }

@@ -23,7 +23,7 @@
 #include "common/file_util.h"
 #include "common/model/compute_setup.h"
 #include "launcher/cli.h"
-#include "launcher/embedded_trainer.h"
+#include "local/embedded_trainer.h"
 #include "launcher/progress_bar.h"
 #include "launcher/task_flags.h"
 #include "launcher/training_flags.h"

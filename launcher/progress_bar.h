@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "launcher/embedded_trainer.h"
+#include "local/embedded_trainer.h"
 
 namespace ledgfn {
 

@@ -129,7 +129,13 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   o.batch_size = absl::GetFlag(FLAGS_batch_size).value_or(d.batch_size);
   o.replay_batch_size =
       absl::GetFlag(FLAGS_replay_batch_size).value_or(d.replay_batch_size);
-  o.replay_selector = absl::GetFlag(FLAGS_replay_selector);
+  absl::StatusOr<Selector> selector =
+      ParseSelector(absl::GetFlag(FLAGS_replay_selector));
+  if (!selector.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--replay_selector: ", selector.status().message()));
+  }
+  o.replay_selector = *selector;
   o.window = absl::GetFlag(FLAGS_window);
   o.epsilon = absl::GetFlag(FLAGS_epsilon).value_or(d.epsilon);
   o.temperature = absl::GetFlag(FLAGS_temperature);

@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/task.h"
-#include "launcher/embedded_trainer.h"
+#include "local/embedded_trainer.h"
 
 namespace ledgfn {
 

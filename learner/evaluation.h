@@ -32,7 +32,7 @@ struct EvalRow {
   double rounds_per_second = 0;
   int64_t skipped_steps = 0;
   // Multi-instance tasks: the held-out test set (see
-  // launcher/test_set_evaluation.h; for MIS |I| = -E). Their modes,
+  // learner/test_set_evaluation.h; for MIS |I| = -E). Their modes,
   // distinct and top-100 are not tracked (objects of different instances
   // are not comparable).
   std::optional<double> test_mean_energy;

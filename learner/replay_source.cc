@@ -10,6 +10,21 @@
 #include "replay/validation.h"
 
 namespace ledgfn {
+namespace {
+
+// The wire name of a drawing selector (the service maps it back with
+// SelectorFromProto, replay/replay_service.h).
+proto::Selector SelectorToProto(Selector selector) {
+  switch (selector) {
+    case Selector::kFresh: return proto::FRESH;
+    case Selector::kUniform: return proto::UNIFORM;
+    case Selector::kNewestWindow: return proto::NEWEST_WINDOW;
+    case Selector::kPrioritized: return proto::PRIORITIZED;
+  }
+  return proto::SELECTOR_UNSPECIFIED;
+}
+
+}  // namespace
 
 ReplaySource::ReplaySource(const Task& task, const ReplaySourceOptions& options,
                            std::function<int64_t()> current_version)
@@ -32,20 +47,27 @@ ReplaySourceCounters ReplaySource::counters() const {
 absl::Status ReplaySource::CheckResponse(
     const proto::SampleRequest& request,
     const proto::SampleResponse& response) const {
-  if (response.trajectories_size() > request.count()) {
+  if (response.trajectories_size() > request.count() + request.replay_count()) {
     return absl::DataLossError(absl::StrCat(
         "the replay service at ", options_.address, " answered ",
         response.trajectories_size(), " trajectories to a request for ",
-        request.count()));
+        request.count() + request.replay_count()));
   }
+  // A policy batch answers its fresh trajectories first.
+  const int fresh = request.selector() == proto::FRESH
+                        ? response.trajectories_size() - request.replay_count()
+                        : 0;
   for (int i = 0; i < response.trajectories_size(); ++i) {
-    if (absl::Status s = ValidateTrajectory(task_, response.trajectories(i),
-                                            ValidationLimits());
+    const proto::Trajectory& t = response.trajectories(i);
+    State terminal;
+    if (absl::Status s = ValidateTrajectory(task_, ViewOf(t), ValidationLimits(),
+                                            nullptr, &terminal);
         !s.ok()) {
       return absl::DataLossError(absl::StrCat(
           "the replay service at ", options_.address,
           " sent an invalid trajectory: ", s.message()));
     }
+    if (i < fresh && options_.on_fresh) options_.on_fresh(t.energy(), terminal);
   }
   return absl::OkStatus();
 }
@@ -96,26 +118,26 @@ absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::SampleWithRetry(
 }
 
 absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::PolicyBatch() {
-  proto::SampleRequest fresh;
-  fresh.set_selector(proto::FRESH);
-  fresh.set_count(options_.batch_size);
-  fresh.set_learner_version(current_version_());
-  fresh.set_max_policy_lag(options_.max_policy_lag);
-  auto batch = SampleWithRetry(fresh);
-  // Everything may have been dropped for lag: ask again for fresher data.
-  while (batch.ok() && batch->empty()) {
-    fresh.set_learner_version(current_version_());
-    batch = SampleWithRetry(fresh);
+  // One call for the whole batch: FRESH, then the replayed ones
+  // (ReplayBuffer::SamplePolicyBatch on the service's side).
+  proto::SampleRequest request;
+  request.set_selector(proto::FRESH);
+  request.set_count(options_.batch_size);
+  request.set_max_policy_lag(options_.max_policy_lag);
+  request.set_replay_count(options_.replay_batch_size);
+  if (options_.replay_batch_size > 0) {
+    request.set_replay_selector(SelectorToProto(options_.replay_selector));
   }
-  if (!batch.ok() || options_.replay_batch_size == 0) return batch;
-  proto::SampleRequest replayed;
-  replayed.set_selector(options_.prioritized ? proto::PRIORITIZED
-                                             : proto::UNIFORM);
-  replayed.set_count(options_.replay_batch_size);
-  auto more = SampleWithRetry(replayed);
-  if (!more.ok()) return more.status();
-  batch->insert(batch->end(), more->begin(), more->end());
-  return batch;
+  while (true) {
+    request.set_learner_version(current_version_());
+    auto batch = SampleWithRetry(request);
+    // Every fresh one may have been dropped for lag: ask again for fresher
+    // data.
+    if (!batch.ok() ||
+        static_cast<int>(batch->size()) > options_.replay_batch_size) {
+      return batch;
+    }
+  }
 }
 
 absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::PotentialBatch() {

@@ -1,9 +1,10 @@
 // The distributed learner's TrajectorySource: batches come from the replay
 // service over Replay.Sample.
-//  * PolicyBatch: `batch_size` FRESH trajectories (the service's rate limiter
-//    decides when; trajectories more than `max_policy_lag` versions behind
-//    `current_version()` are dropped there and counted), plus
-//    `replay_batch_size` UNIFORM or PRIORITIZED ones.
+//  * PolicyBatch: one Sample call for `batch_size` FRESH trajectories (the
+//    service's rate limiter decides when; trajectories more than
+//    `max_policy_lag` versions behind `current_version()` are dropped there
+//    and counted) followed by `replay_batch_size` UNIFORM or PRIORITIZED
+//    ones (SampleRequest.replay_count).
 //  * PotentialBatch: `batch_size` from the NEWEST_WINDOW of `window`.
 // Calls wait in short slices and retry while the service is unavailable
 // (restarting) or not ready, until Cancel(), which makes them return
@@ -29,6 +30,7 @@
 #include "learner/trajectory_source.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/security_options.h"
+#include "replay/selector.h"
 
 namespace ledgfn {
 
@@ -36,7 +38,8 @@ struct ReplaySourceOptions {
   std::string address;
   int batch_size = 32;
   int replay_batch_size = 0;
-  bool prioritized = false;  // replayed trajectories: prioritized or uniform
+  // How replayed trajectories are drawn: kUniform or kPrioritized.
+  Selector replay_selector = Selector::kUniform;
   int64_t window = 9600;
   int64_t max_policy_lag = 0;  // 0 = keep all
   // r_phi minibatches fetched per NEWEST_WINDOW call (>= 1): PotentialBatch
@@ -47,6 +50,10 @@ struct ReplaySourceOptions {
   // was at the first call (at most a round's inserts older).
   int potential_batches_per_call = 1;
   absl::Duration poll = absl::Milliseconds(500);
+  // Called, on the learner's thread, for each fresh trajectory of a policy
+  // batch with its energy and the object it reaches (validation replayed
+  // its actions, so tracking objects costs no second replay).
+  std::function<void(double energy, const State& terminal)> on_fresh;
   SecurityOptions security;  // TLS and bearer token of the channel
 };
 

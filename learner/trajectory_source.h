@@ -12,8 +12,6 @@
 
 namespace ledgfn {
 
-using TrajectoryRef = std::shared_ptr<const Trajectory>;
-
 class TrajectorySource {
  public:
   virtual ~TrajectorySource() = default;

@@ -40,4 +40,18 @@ proto::TrajectoryKey KeyOf(const Trajectory& t) {
   return key;
 }
 
+TrajectoryView ViewOf(const proto::Trajectory& t) {
+  TrajectoryView view;
+  view.task = t.task();
+  view.instance = InstanceId{t.instance_family(), t.instance_seed()};
+  view.actions = absl::MakeConstSpan(t.actions().data(), t.actions().size());
+  view.energy = t.energy();
+  view.partial_energies = absl::MakeConstSpan(t.partial_energies().data(),
+                                              t.partial_energies().size());
+  view.actor_id = t.actor_id();
+  view.incarnation = t.incarnation();
+  view.sequence = t.sequence();
+  return view;
+}
+
 }  // namespace ledgfn

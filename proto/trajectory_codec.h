@@ -16,6 +16,9 @@ void EncodeTrajectory(const Trajectory& in, const std::string& task,
                       proto::Trajectory* out);
 Trajectory DecodeTrajectory(const proto::Trajectory& in);
 proto::TrajectoryKey KeyOf(const Trajectory& t);
+// The view of `in` for validation and deduplication (replay/validation.h):
+// borrows its repeated fields, valid while `in` is.
+TrajectoryView ViewOf(const proto::Trajectory& in);
 
 }  // namespace ledgfn
 

@@ -96,7 +96,7 @@ absl::Status AppendRecovered(const proto::Trajectory& t, const Task& task,
                              const ValidationLimits& limits, int64_t capacity,
                              absl::FunctionRef<std::string()> where,
                              ReplayState* state) {
-  if (absl::Status valid = ValidateTrajectory(task, t, limits); !valid.ok()) {
+  if (absl::Status valid = ValidateTrajectory(task, ViewOf(t), limits); !valid.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         where(), " is not valid for this task (", valid.message(),
         "); was the replay restarted with different task flags?"));

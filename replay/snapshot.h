@@ -24,25 +24,14 @@
 #include "absl/status/statusor.h"
 #include "common/task.h"
 #include "common/trajectory.h"
-#include "replay/dedupe_index.h"
+#include "proto/ledgfn.pb.h"
+#include "replay/replay_state.h"
 #include "replay/validation.h"
 
 namespace ledgfn {
 
 inline constexpr char kSnapshotPrefix[] = "snapshot-";
 inline constexpr char kSnapshotSuffix[] = ".snap";
-
-// What durability saves and restores. Indices are global insertion indices
-// (proto/replay_storage.proto): items[i] has index first_index + i.
-struct ReplayState {
-  std::string task;
-  int64_t first_index = 0;
-  int64_t end_index = 0;       // trajectories ever stored
-  int64_t fresh_cursor = 0;    // index of the next item FRESH returns
-  int64_t limiter_samples = 0; // samples the rate limiter recorded, ever
-  std::deque<std::shared_ptr<const Trajectory>> items;
-  std::vector<DedupeIndex::StreamState> dedupe;
-};
 
 // Writes `state` as `dir`/snapshot-<end_index>.snap (see the file comment)
 // and returns the file's name.

@@ -43,19 +43,19 @@ absl::string_view RejectCategoryName(RejectCategory category) {
   return "unknown";
 }
 
-absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
+absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
                                 const ValidationLimits& limits,
-                                RejectCategory* category) {
-  if (t.task() != task.name()) {
+                                RejectCategory* category, State* terminal) {
+  if (t.task != task.name()) {
     // Bound the echoed name: the reason goes back on the wire and into logs.
     constexpr size_t kMaxEcho = 64;
-    std::string name = t.task().substr(0, kMaxEcho);
-    if (t.task().size() > kMaxEcho) name += "...";
+    std::string name(t.task.substr(0, kMaxEcho));
+    if (t.task.size() > kMaxEcho) name += "...";
     return Reject(RejectCategory::kUnknownTask, category,
                   absl::StrCat("unknown task '", name, "' (this replay serves '",
                                task.name(), "')"));
   }
-  const int64_t num_actions = t.actions_size();
+  const int64_t num_actions = static_cast<int64_t>(t.actions.size());
   if (num_actions == 0) {
     return Reject(RejectCategory::kEmpty, category, "empty trajectory");
   }
@@ -69,11 +69,11 @@ absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
                                " actions, more than the limit of ",
                                max_actions));
   }
-  if (!std::isfinite(t.energy())) {
+  if (!std::isfinite(t.energy)) {
     return Reject(RejectCategory::kNonfiniteEnergy, category,
-                  absl::StrCat("energy is ", t.energy(), ", not finite"));
+                  absl::StrCat("energy is ", t.energy, ", not finite"));
   }
-  const InstanceId instance{t.instance_family(), t.instance_seed()};
+  const InstanceId& instance = t.instance;
   if (!task.IsTrainingInstance(instance)) {
     constexpr size_t kMaxEcho = 64;
     std::string id = instance.ToString().substr(0, kMaxEcho);
@@ -87,18 +87,19 @@ absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
     return Reject(RejectCategory::kUnknownInstance, category,
                   instance_task.status().message());
   }
-  absl::StatusOr<std::vector<State>> states = (*instance_task)->Replay(
-      absl::MakeConstSpan(t.actions().data(), t.actions().size()));
+  absl::StatusOr<std::vector<State>> states =
+      (*instance_task)->Replay(t.actions);
   if (!states.ok()) {
     return Reject(RejectCategory::kIllegalAction, category,
                   absl::StrCat("illegal actions: ", states.status().message()));
   }
-  const int64_t num_partial = t.partial_energies_size();
+  const int64_t num_partial = static_cast<int64_t>(t.partial_energies.size());
   if (num_partial == 0) {
     if (limits.require_partial_energies) {
       return Reject(RejectCategory::kPartialEnergies, category,
                     "partial energies are required but missing");
     }
+    if (terminal != nullptr) *terminal = std::move(states->back());
     return absl::OkStatus();
   }
   // states holds s_0..s_{T'}: T' + 1 of them.
@@ -110,18 +111,14 @@ absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
                                expected));
   }
   for (int64_t i = 0; i < num_partial; ++i) {
-    if (!std::isfinite(t.partial_energies(i))) {
+    if (!std::isfinite(t.partial_energies[i])) {
       return Reject(RejectCategory::kPartialEnergies, category,
                     absl::StrCat("partial energy ", i, " is ",
-                                 t.partial_energies(i), ", not finite"));
+                                 t.partial_energies[i], ", not finite"));
     }
   }
+  if (terminal != nullptr) *terminal = std::move(states->back());
   return absl::OkStatus();
-}
-
-absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
-                                const ValidationLimits& limits) {
-  return ValidateTrajectory(task, t, limits, nullptr);
 }
 
 }  // namespace ledgfn

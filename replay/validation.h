@@ -22,7 +22,10 @@
 // The first failing check decides the category. The terminal energy is not
 // compared with task.Energy(x): actors may use their own (user) oracle.
 //
-// No gRPC here; the proto message is only read.
+// Validation reads a TrajectoryView (common/trajectory.h), so the same checks
+// serve every form a trajectory arrives in: the wire form (ViewOf in
+// proto/trajectory_codec.h) and the in-process Trajectory. No gRPC or
+// protobuf here.
 #ifndef LEDGFN_REPLAY_VALIDATION_H_
 #define LEDGFN_REPLAY_VALIDATION_H_
 
@@ -31,7 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/task.h"
-#include "proto/ledgfn.pb.h"
+#include "common/trajectory.h"
 
 namespace ledgfn {
 
@@ -63,13 +66,15 @@ absl::string_view RejectCategoryName(RejectCategory category);
 // OK iff `t` is valid for `task` under `limits` (see the file comment);
 // otherwise INVALID_ARGUMENT with a short reason naming the problem, and,
 // when `category` is not null, *category is set to the failing check's
-// category (it is left untouched on OK). Never crashes on any input; work
-// is O(number of actions + partial energies) after the length check.
-absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
+// category (it is left untouched on OK). When `terminal` is not null and
+// `t` is valid, *terminal is the object x the actions reach (so a caller
+// that tracks objects need not replay them again). Never crashes on any
+// input; work is O(number of actions + partial energies) after the length
+// check.
+absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
                                 const ValidationLimits& limits,
-                                RejectCategory* category);
-absl::Status ValidateTrajectory(const Task& task, const proto::Trajectory& t,
-                                const ValidationLimits& limits);
+                                RejectCategory* category = nullptr,
+                                State* terminal = nullptr);
 
 }  // namespace ledgfn
 

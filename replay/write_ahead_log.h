@@ -35,18 +35,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "proto/replay_storage.pb.h"
+#include "replay/replay_journal.h"  // WriteAheadLogStats
 
 namespace ledgfn {
 
 inline constexpr char kWalPrefix[] = "wal-";
 inline constexpr char kWalSuffix[] = ".log";
-
-struct WriteAheadLogStats {
-  int64_t records = 0;  // appended
-  int64_t bytes = 0;    // written to segment files
-  int64_t syncs = 0;    // fdatasync calls (group commits)
-  absl::Duration sync_time = absl::ZeroDuration();
-};
 
 class WriteAheadLog {
  public:

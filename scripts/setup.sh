@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages ledgfn needs (skipped when already present)
 # and builds it in Release mode with every core. Idempotent and quick on a
 # machine that is already set up.
-#   scripts/setup.sh            # build into ./build
+#   scripts/setup.sh            # build everything (programs, tests, benchmarks) into ./build
+#   scripts/setup.sh ledgfn     # build only these targets (scripts/train.sh)
 #   BUILD_DIR=out scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,6 @@ fi
 LAUNCHER=()
 command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$BUILD_DIR" -G Ninja "${LAUNCHER[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)"
+TARGETS=()
+for t in "$@"; do TARGETS+=(--target "$t"); done
+cmake --build "$BUILD_DIR" -j "$(nproc)" "${TARGETS[@]}"

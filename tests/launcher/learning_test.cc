@@ -5,7 +5,7 @@
 
 #include "common/task.h"
 #include "gtest/gtest.h"
-#include "launcher/embedded_trainer.h"
+#include "local/embedded_trainer.h"
 #include "tests/test_device.h"
 
 namespace ledgfn {
@@ -112,7 +112,7 @@ TEST(EmbeddedTest, RejectsBadOptions) {
   EXPECT_EQ(RunEmbedded(*task, o, {}).status().code(),
             absl::StatusCode::kInvalidArgument);
   o = HypergridOptions(Objective::kTB);
-  o.replay_selector = "lifo";
+  o.replay_selector = Selector::kFresh;  // not a drawing selector
   EXPECT_EQ(RunEmbedded(*task, o, {}).status().code(),
             absl::StatusCode::kInvalidArgument);
 }

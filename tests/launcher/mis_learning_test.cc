@@ -11,7 +11,7 @@
 
 #include "common/mis_task.h"
 #include "gtest/gtest.h"
-#include "launcher/embedded_trainer.h"
+#include "local/embedded_trainer.h"
 #include "tests/test_device.h"
 
 namespace ledgfn {

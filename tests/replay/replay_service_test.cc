@@ -522,26 +522,26 @@ TEST(ValidationTest, LimitsAndRequiredPartialEnergies) {
   std::unique_ptr<Task> task = BagTask();
   proto::Trajectory t = ValidTrajectory(*task, 0);
   RejectCategory category = RejectCategory::kEmpty;
-  EXPECT_TRUE(ValidateTrajectory(*task, t, ValidationLimits()).ok());
+  EXPECT_TRUE(ValidateTrajectory(*task, ViewOf(t), ValidationLimits()).ok());
 
   ValidationLimits short_limit;
   short_limit.max_actions = 5;
-  absl::Status s = ValidateTrajectory(*task, t, short_limit, &category);
+  absl::Status s = ValidateTrajectory(*task, ViewOf(t), short_limit, &category);
   EXPECT_TRUE(absl::IsInvalidArgument(s));
   EXPECT_EQ(category, RejectCategory::kTooLong);
 
   ValidationLimits require;
   require.require_partial_energies = true;
-  s = ValidateTrajectory(*task, t, require, &category);
+  s = ValidateTrajectory(*task, ViewOf(t), require, &category);
   EXPECT_TRUE(absl::IsInvalidArgument(s));
   EXPECT_EQ(category, RejectCategory::kPartialEnergies);
   EXPECT_EQ(RejectCategoryName(category), "partial_energies");
 
   // T' = 13 non-stop transitions: 14 partial energies E(s_0)..E(s_13).
   for (int i = 0; i < 14; ++i) t.add_partial_energies(-0.1 * i);
-  EXPECT_TRUE(ValidateTrajectory(*task, t, require).ok());
+  EXPECT_TRUE(ValidateTrajectory(*task, ViewOf(t), require).ok());
   t.add_partial_energies(0.0);
-  EXPECT_TRUE(absl::IsInvalidArgument(ValidateTrajectory(*task, t, require)));
+  EXPECT_TRUE(absl::IsInvalidArgument(ValidateTrajectory(*task, ViewOf(t), require)));
 }
 
 // --- Rate limiter through the RPCs ------------------------------------------

@@ -1,4 +1,4 @@
-#include "launcher/test_set_evaluation.h"
+#include "learner/test_set_evaluation.h"
 
 #include <algorithm>
 #include <limits>

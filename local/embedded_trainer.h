@@ -1,7 +1,8 @@
 // The embedded run (`ledgfn train`, DESIGN §1): actors as threads, the replay
-// table in memory, the learner on the calling thread, no network. It wires
+// core in memory, the learner on the calling thread, no network. It wires
 // the same classes the distributed roles use: Sampler/ActorLoop (actor/),
-// Table/RateLimiter (replay/), Trainer (learner/).
+// ReplayBuffer (replay/, through local/local_replay.h), Trainer and the
+// learner loop (learner/learner_loop.h).
 //
 // Flow per round:
 //   actors = 0 (synchronous, deterministic for a seed): the learner thread
@@ -9,12 +10,13 @@
 //   actors > 0: actor threads sample continuously with the newest published
 //     policy; a rate limiter (one policy-batch sample per inserted trajectory,
 //     bounded lead) keeps them at most a few batches ahead of the learner.
-//   Then Trainer::Round: N_phi r_phi steps on the newest window, one policy
-//   step on the fresh batch plus `replay_batch_size` replayed trajectories.
+//   Then the learner loop's round: N_phi r_phi steps on the newest window,
+//   one policy step on the fresh batch plus `replay_batch_size` replayed
+//   trajectories.
 // Every `eval_every` rounds one evaluation row is written (see EvalRow); for
 // multi-instance tasks (MIS) it includes the test-set evaluation.
-#ifndef LEDGFN_LAUNCHER_EMBEDDED_TRAINER_H_
-#define LEDGFN_LAUNCHER_EMBEDDED_TRAINER_H_
+#ifndef LEDGFN_LOCAL_EMBEDDED_TRAINER_H_
+#define LEDGFN_LOCAL_EMBEDDED_TRAINER_H_
 
 #include <cstdint>
 #include <functional>
@@ -25,7 +27,8 @@
 #include "common/task.h"
 #include "learner/evaluation.h"
 #include "learner/trainer.h"
-#include "launcher/test_set_evaluation.h"
+#include "replay/selector.h"
+#include "learner/test_set_evaluation.h"
 
 namespace ledgfn {
 
@@ -33,7 +36,7 @@ struct EmbeddedOptions {
   TrainerOptions trainer;
   int batch_size = 32;         // fresh trajectories per policy step
   int replay_batch_size = 0;   // replayed trajectories added to it
-  std::string replay_selector = "uniform";  // or "prioritized"
+  Selector replay_selector = Selector::kUniform;  // or kPrioritized
   double priority_alpha = 1.0;
   int64_t window = 0;          // r_phi window W; 0 = 300 x batch_size
   int64_t capacity = 100000;   // replay table capacity
@@ -44,7 +47,7 @@ struct EmbeddedOptions {
   double temperature = 1.0;
   int publish_every = 1;       // policy versions for actor threads
   // Multi-instance tasks: samples per test instance at each evaluation
-  // (launcher/test_set_evaluation.h).
+  // (learner/test_set_evaluation.h).
   int test_samples = 20;
 
   absl::Status Validate() const;
@@ -69,4 +72,4 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
 
 }  // namespace ledgfn
 
-#endif  // LEDGFN_LAUNCHER_EMBEDDED_TRAINER_H_
+#endif  // LEDGFN_LOCAL_EMBEDDED_TRAINER_H_

@@ -7,8 +7,8 @@
 //   best_energy     mean over instances of the lowest E among its samples
 //   baseline_energy mean over instances of Task::BaselineEnergy
 // Samples are drawn from P_F alone (epsilon 0, temperature 1), seeded.
-#ifndef LEDGFN_LAUNCHER_TEST_SET_EVALUATION_H_
-#define LEDGFN_LAUNCHER_TEST_SET_EVALUATION_H_
+#ifndef LEDGFN_LEARNER_TEST_SET_EVALUATION_H_
+#define LEDGFN_LEARNER_TEST_SET_EVALUATION_H_
 
 #include <cstdint>
 #include <vector>
@@ -39,4 +39,4 @@ absl::StatusOr<TestSetResult> EvaluateOnTestSet(const Task& task,
 
 }  // namespace ledgfn
 
-#endif  // LEDGFN_LAUNCHER_TEST_SET_EVALUATION_H_
+#endif  // LEDGFN_LEARNER_TEST_SET_EVALUATION_H_
