@@ -46,7 +46,8 @@ struct MetricsEndpointLimits {
   // Connections served at once; the time limits of a queued connection
   // start when a thread takes it.
   int threads = 4;
-  // Bytes read from a connection: request line, headers and any body.
+  // Bytes read from a connection: the request line and headers (a body is
+  // never read).
   size_t max_request_bytes = 8192;
   // The request must have arrived whole this long after a thread takes the
   // connection, and the response must be sent within response_timeout more.
