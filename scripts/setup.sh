@@ -14,6 +14,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libgoogle-glog-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev prometheus-cpp-dev
+  libcpp-httplib-dev pkgconf  # the /metrics server (found with pkg-config)
   librdkit-dev libboost-dev nlohmann-json3-dev  # the molecule task: chem/ (RDKit headers need boost), fragment vocabulary
   zlib1g-dev gnuplot-nox python3 python3-yaml openssl
   clang libclang-rt-14-dev  # scripts/fuzz.sh: clang with libFuzzer
