@@ -227,7 +227,9 @@ absl::StatusOr<InsertOutcome> ReplayBuffer::Insert(
     return outcome;
   }
 
-  std::optional<Trajectory> decoded;
+  // Materialised outside the lock (decoding the wire form is O(size)); only
+  // the view's key fields are read from here on.
+  std::optional<Trajectory> decoded = materialize();
   auto attempt = [&]() -> absl::StatusOr<bool> {
     absl::MutexLock lock(&mu_);
     // Never acknowledge (not even as a duplicate) what a failed journal
@@ -252,7 +254,6 @@ absl::StatusOr<InsertOutcome> ReplayBuffer::Insert(
     // samples only make inserts more legal, so the check holds until the
     // insert is recorded below.
     if (!limiter_->CanInsert(1)) return false;
-    if (!decoded.has_value()) decoded = materialize();
     if (journal_ != nullptr) {
       outcome.durable_sequence = journal_->RecordInsert(*decoded);
     }

@@ -194,8 +194,9 @@ class ReplayBuffer {
   ReplayBuffer& operator=(const ReplayBuffer&) = delete;
 
   // Steps 1-3 of the file comment for one trajectory: validates `view`;
-  // `materialize()` gives the Trajectory to store and is called only if it
-  // is stored. Returns the outcome, or, with nothing stored: UNAVAILABLE
+  // `materialize()` gives the Trajectory to store: it is called once, after
+  // validation passed and outside the lock, and the view's spans are not
+  // read after it (so it may move from what they borrow). Returns the outcome, or, with nothing stored: UNAVAILABLE
   // after Shutdown() or when the journal failed, CANCELLED once
   // `cancelled()` returns true, DEADLINE_EXCEEDED at `deadline`
   // (absl::InfiniteFuture() waits as long as needed).
