@@ -1,9 +1,9 @@
 #include "actor/replay_writer.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "common/backoff.h"
+#include "common/log.h"
 #include "proto/server_util.h"
 #include "proto/trajectory_codec.h"
 
@@ -119,9 +119,8 @@ void ReplayWriter::RunStream() {
         } else {
           ++counters_.rejected;
           if (logged_rejections_++ < 5) {
-            std::fprintf(stderr, "ledgfn_actor: replay rejected trajectory %llu: %s\n",
-                         static_cast<unsigned long long>(ack.key().sequence()),
-                         ack.reason().c_str());
+            LogWarning("replay rejected trajectory %d: %s",
+                       ack.key().sequence(), ack.reason());
           }
         }
       }
