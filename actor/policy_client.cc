@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/backoff.h"
 #include "proto/server_util.h"
 
 namespace ledgfn {
@@ -95,7 +96,7 @@ void PolicyWatcher::Accept(std::shared_ptr<const PolicyWeights> weights) {
 }
 
 void PolicyWatcher::Run() {
-  absl::Duration backoff = options_.initial_backoff;
+  ExponentialBackoff backoff(options_.initial_backoff, options_.max_backoff);
   bool first = true;
   while (true) {
     grpc::ClientContext context;
@@ -110,11 +111,12 @@ void PolicyWatcher::Run() {
     const bool delivered = WatchOnce(&context);
     absl::MutexLock lock(&mu_);
     context_ = nullptr;
+    // The reset rule of the header: a stream that delivered, or stayed open
+    // a whole max_backoff, was a healthy connection, not a failed attempt.
     if (delivered || absl::Now() - start >= options_.max_backoff) {
-      backoff = options_.initial_backoff;
+      backoff.Reset();
     }
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff)) return;
-    backoff = std::min(backoff * 2, options_.max_backoff);
+    if (backoff.Wait(mu_, absl::Condition(&stopping_))) return;
   }
 }
 

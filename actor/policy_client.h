@@ -18,11 +18,11 @@
 // the learner publishes a version above them; restart the actors in that case.
 //
 // Connection: the stream is reopened whenever it ends (learner away,
-// restarted, shut down), after a backoff that starts at `initial_backoff`,
-// doubles up to `max_backoff`, and resets after a stream that delivered data
-// or stayed open for at least `max_backoff`. The channel's own reconnect
-// backoff is bounded the same way, so a returning learner is found within
-// about max_backoff.
+// restarted, shut down), after a backoff (common/backoff.h) that starts at
+// `initial_backoff`, doubles up to `max_backoff`, and resets after a stream
+// that delivered data or stayed open for at least `max_backoff`. The
+// channel's own reconnect backoff is bounded the same way, so a returning
+// learner is found within about max_backoff.
 #ifndef LEDGFN_ACTOR_POLICY_CLIENT_H_
 #define LEDGFN_ACTOR_POLICY_CLIENT_H_
 

@@ -1,8 +1,9 @@
 #include "actor/replay_writer.h"
 
 #include <algorithm>
-#include <cstdio>
 
+#include "common/backoff.h"
+#include "common/log.h"
 #include "proto/server_util.h"
 #include "proto/trajectory_codec.h"
 
@@ -70,7 +71,7 @@ ReplayWriterCounters ReplayWriter::counters() const {
 }
 
 void ReplayWriter::ConnectionLoop() {
-  absl::Duration backoff = options_.initial_backoff;
+  ExponentialBackoff backoff(options_.initial_backoff, options_.max_backoff);
   bool first = true;
   while (true) {
     {
@@ -90,10 +91,10 @@ void ReplayWriter::ConnectionLoop() {
     RunStream();
     absl::MutexLock lock(&mu_);
     if (closed_) return;
-    backoff = acked_on_stream_ ? options_.initial_backoff
-                               : std::min(backoff * 2, options_.max_backoff);
-    auto closed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_; };
-    mu_.AwaitWithTimeout(absl::Condition(&closed), backoff);
+    // A stream the replay acknowledged on was a working connection: the
+    // next break starts the backoff over.
+    if (acked_on_stream_) backoff.Reset();
+    if (backoff.Wait(mu_, absl::Condition(&closed_))) return;
   }
 }
 
@@ -118,9 +119,8 @@ void ReplayWriter::RunStream() {
         } else {
           ++counters_.rejected;
           if (logged_rejections_++ < 5) {
-            std::fprintf(stderr, "ledgfn_actor: replay rejected trajectory %llu: %s\n",
-                         static_cast<unsigned long long>(ack.key().sequence()),
-                         ack.reason().c_str());
+            LogWarning("replay rejected trajectory %d: %s",
+                       ack.key().sequence(), ack.reason());
           }
         }
       }

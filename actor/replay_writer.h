@@ -11,9 +11,11 @@
 //    then returns that error, so the actor stops with the reason.
 //  * At most `max_in_flight` trajectories are sent and unacknowledged at a
 //    time. When the stream breaks (replay down or restarting) the writer
-//    reconnects with exponential backoff and resends every unacknowledged
-//    trajectory first, in order; the service's dedupe by (actor id,
-//    incarnation, sequence) makes resends safe.
+//    reconnects with exponential backoff (common/backoff.h: `initial_backoff`
+//    doubling up to `max_backoff`, reset after a stream on which the replay
+//    acknowledged anything) and resends every unacknowledged trajectory
+//    first, in order; the service's dedupe by (actor id, incarnation,
+//    sequence) makes resends safe.
 //  * An acknowledgement ends a trajectory's life here, whether it was stored,
 //    a duplicate, or rejected as invalid (counted, first reasons logged).
 #ifndef LEDGFN_ACTOR_REPLAY_WRITER_H_

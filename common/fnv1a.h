@@ -1,6 +1,7 @@
-// FNV-1a 64 (offset basis 0xcbf29ce484222325, prime 0x100000001b3): the one
-// byte hash of the project, for the wire checksum of policy versions
-// (proto/policy_checksum.h) and the names and seeds of MIS graph families.
+// FNV-1a 64 (offset basis 0xcbf29ce484222325, prime 0x100000001b3): a
+// stable, host-independent hash of short byte strings, for the names and
+// seeds of MIS graph families. (Bulk data uses zlib's CRC-32: the policy
+// checksum, proto/policy_checksum.h, and the replay's records.)
 #ifndef LEDGFN_COMMON_FNV1A_H_
 #define LEDGFN_COMMON_FNV1A_H_
 

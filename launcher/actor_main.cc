@@ -3,13 +3,11 @@
 // their energies from the oracle (concurrently), and streams them to the
 // replay service, resending whatever was not acknowledged after a restart.
 #include <algorithm>
-#include <cstdio>
 #include <string>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "actor/actor_loop.h"
@@ -20,6 +18,7 @@
 #include "actor/remote_oracle.h"
 #include "actor/replay_writer.h"
 #include "actor/sampler.h"
+#include "common/log.h"
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/actor_metrics.h"
@@ -99,8 +98,7 @@ int ActorMain(ShutdownSignal& signal) {
   wopts.address = absl::GetFlag(FLAGS_learner_address);
   wopts.security = *security;
   wopts.on_version = [](const std::shared_ptr<const PolicyWeights>& w) {
-    std::fprintf(stderr, "%s: received policy version %lld\n", kProgram,
-                 static_cast<long long>(w->version));
+    LogInfo("received policy version %d", w->version);
   };
   PolicyWatcher watcher(wopts);
   ReplayWriterOptions ropts;
@@ -113,8 +111,7 @@ int ActorMain(ShutdownSignal& signal) {
 
   std::atomic<bool> stop{false};
   signal.OnSignal([&] { stop = true; });
-  std::fprintf(stderr, "%s %d: waiting for the first policy version from %s\n",
-               kProgram, actor_id, wopts.address.c_str());
+  LogInfo("waiting for the first policy version from %s", wopts.address);
   while (!stop && watcher.WaitForVersion(1, absl::Milliseconds(200)) == nullptr) {
     // Wrong credentials never fix themselves: stop instead of waiting.
     const absl::Status last = watcher.Stats().last_stream_status;
@@ -154,18 +151,15 @@ int ActorMain(ShutdownSignal& signal) {
     if (absl::Now() - last >= every) {
       last = absl::Now();
       ReplayWriterCounters c = writer.counters();
-      std::fprintf(stderr, "%s %d: %lld sampled, %lld acked, %lld queued, version %lld\n",
-                   kProgram, actor_id, static_cast<long long>(loop.trajectories()),
-                   static_cast<long long>(c.acked), static_cast<long long>(c.queued),
-                   static_cast<long long>(sampler.policy_version()));
+      LogInfo("%d sampled, %d acked, %d queued, version %d", loop.trajectories(),
+              c.acked, c.queued, sampler.policy_version());
     }
   }
   // Shutdown: let the current batch finish, deliver what is queued (bounded
   // waits: replay may be gone), then close.
   done.WaitForNotificationWithTimeout(absl::Seconds(2));
   if (absl::Status s = writer.Flush(absl::Seconds(1)); !s.ok()) {
-    std::fprintf(stderr, "%s %d: %s\n", kProgram, actor_id,
-                 std::string(s.message()).c_str());
+    LogWarning("%s", s.message());
   }
   writer.Close();
   runner.join();
@@ -176,19 +170,14 @@ int ActorMain(ShutdownSignal& signal) {
   ReplayWriterCounters c = writer.counters();
   PolicyWatcherStats w = watcher.Stats();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
-  std::fprintf(stderr, "%s %d: %.1f trajectories/s over %.1f s\n", kProgram,
-               actor_id, loop.trajectories() / std::max(seconds, 1e-9), seconds);
-  std::fprintf(stderr,
-               "%s %d: stopped: %lld sampled, %lld acked (%lld duplicates, %lld "
-               "rejected), %lld unacknowledged, %lld policy versions received, "
-               "%lld reconnects\n",
-               kProgram, actor_id, static_cast<long long>(loop.trajectories()),
-               static_cast<long long>(c.acked), static_cast<long long>(c.duplicates),
-               static_cast<long long>(c.rejected), static_cast<long long>(c.queued),
-               static_cast<long long>(w.versions_received),
-               static_cast<long long>(c.reconnects + w.reconnects));
+  LogInfo("%.1f trajectories/s over %.1f s",
+          loop.trajectories() / std::max(seconds, 1e-9), seconds);
+  LogInfo("stopped: %d sampled, %d acked (%d duplicates, %d rejected), %d "
+          "unacknowledged, %d policy versions received, %d reconnects",
+          loop.trajectories(), c.acked, c.duplicates, c.rejected, c.queued,
+          w.versions_received, c.reconnects + w.reconnects);
   if (!result.ok()) {
-    std::fprintf(stderr, "%s: %s\n", kProgram, std::string(result.message()).c_str());
+    LogError("%s", result.message());
     return 1;
   }
   return 0;
@@ -206,5 +195,8 @@ int main(int argc, char** argv) {
       "  ledgfn_actor --replay_address=replay:50051 "
       "--learner_address=learner:50052 --actor_id=1\n\n"
       "The task, objective and network flags must match the learner's.");
+  // The id tells the actors' records apart where their logs are collected.
+  ledgfn::SetLogRole(
+      absl::StrCat(ledgfn::kProgram, "/", absl::GetFlag(FLAGS_actor_id)));
   return ledgfn::ActorMain(signal);
 }

@@ -21,6 +21,7 @@
 #include "chem/score_command.h"
 #include "common/task.h"
 #include "common/file_util.h"
+#include "common/log.h"
 #include "common/model/compute_setup.h"
 #include "launcher/cli.h"
 #include "local/embedded_trainer.h"
@@ -134,14 +135,11 @@ int TrainMain() {
 
   const std::string core = BlasCoreName();
   const std::string blas = core.empty() ? "not OpenBLAS" : "OpenBLAS " + core;
-  std::fprintf(stderr,
-               "ledgfn train: task %s, objective %s, batch %d+%d, %d actor "
-               "thread(s), %d rounds, BLAS %s -> %s\n",
-               (*task)->name().c_str(),
-               ObjectiveName(options->trainer.objective).c_str(),
-               options->batch_size, options->replay_batch_size,
-               options->actors, static_cast<int>(options->rounds),
-               blas.c_str(), dir.c_str());
+  LogInfo("task %s, objective %s, batch %d+%d, %d actor thread(s), %d "
+          "rounds, BLAS %s -> %s",
+          (*task)->name(), ObjectiveName(options->trainer.objective),
+          options->batch_size, options->replay_batch_size, options->actors,
+          options->rounds, blas, dir);
   ProgressBar bar(options->rounds);
   EmbeddedCallbacks callbacks;
   callbacks.on_round = [&](const EvalRow& r) { bar.OnRound(r); };
@@ -259,5 +257,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   ledgfn::ParseCommandLine(command == "train" ? "ledgfn train" : "ledgfn score",
                            static_cast<int>(args.size()), args.data(), usage);
+  // One word, so that the records' fields stay space-separated.
+  ledgfn::SetLogRole("ledgfn_" + command);
   return command == "train" ? ledgfn::TrainMain() : ledgfn::ScoreMain();
 }

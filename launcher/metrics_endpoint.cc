@@ -10,11 +10,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 
 namespace ledgfn {
 namespace {
@@ -131,8 +131,7 @@ class BoundedHttpServer : public httplib::Server {
     // leaves its number in svr_sock_ for Close() to close again.
     const int error = errno;
     svr_sock_ = INVALID_SOCKET;
-    std::fprintf(stderr, "ledgfn: the metrics endpoint stopped serving: %s\n",
-                 std::strerror(error));
+    LogError("the metrics endpoint stopped serving: %s", std::strerror(error));
   }
   // Ends AcceptUntilClosed() whether or not it has begun: httplib's stop()
   // does nothing until the accept loop has marked the server running, so a

@@ -4,7 +4,7 @@
 //
 //   ledgfn_replay --task=bag --address=0.0.0.0:50051 --port_file=/tmp/port
 //
-// Logs "ledgfn_replay: serving <task> on <host>:<port>" on stderr once the
+// Logs (common/log.h) "serving <task> on <host>:<port>" on stderr once the
 // server is up (after writing --port_file). SIGTERM or SIGINT shut it down
 // gracefully: the rate limiter is cancelled (blocked inserts and samples
 // return UNAVAILABLE at once), the server gets a short deadline for calls in
@@ -13,11 +13,11 @@
 // directory it cannot recover from, prints one line and exits 2.
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "common/log.h"
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/replay_metrics.h"
@@ -117,10 +117,9 @@ int ReplayMain(ShutdownSignal& signal) {
       ReplayServiceImpl::Create(**task, *options);
   if (!service.ok()) Fail(kProgram, service.status());
   if (options->durability != Durability::kNone) {
-    std::fprintf(stderr, "ledgfn_replay: durability %s in %s; recovered %s\n",
-                 std::string(DurabilityName(options->durability)).c_str(),
-                 options->data_dir.c_str(),
-                 (*service)->recovery().Summary().c_str());
+    LogInfo("durability %s in %s; recovered %s",
+            DurabilityName(options->durability), options->data_dir,
+            (*service)->recovery().Summary());
   }
 
   auto metrics = MetricsEndpoint::Start(absl::GetFlag(FLAGS_metrics_address),
@@ -145,14 +144,13 @@ int ReplayMain(ShutdownSignal& signal) {
     running->server->Shutdown();
     Fail(kProgram, s);
   }
-  std::fprintf(stderr, "ledgfn_replay: serving %s on %s:%d\n",
-               (*task)->name().c_str(), HostOf(address).c_str(),
-               running->port);
+  LogInfo("serving %s on %s:%d", (*task)->name(), HostOf(address),
+          running->port);
 
   grpc::Server* server = running->server.get();
   ReplayServiceImpl* impl = service->get();
   signal.OnSignal([server, impl] {
-    std::fprintf(stderr, "ledgfn_replay: shutting down\n");
+    LogInfo("shutting down");
     // Wake handlers blocked on the rate limiter first, then give calls in
     // flight a short grace period; after it gRPC cancels them.
     impl->Shutdown();
@@ -165,17 +163,12 @@ int ReplayMain(ShutdownSignal& signal) {
   // graceful exit, whatever the durability mode.
   int exit_code = 0;
   if (absl::Status s = impl->Close(); !s.ok()) {
-    std::fprintf(stderr, "ledgfn_replay: %s\n", std::string(s.message()).c_str());
+    LogError("%s", s.message());
     exit_code = 1;
   }
   const ReplayServiceInfo info = impl->Info();
-  std::fprintf(stderr,
-               "ledgfn_replay: stopped; inserted %lld, duplicates %lld, "
-               "rejected %lld, sampled %lld\n",
-               static_cast<long long>(info.inserted),
-               static_cast<long long>(info.duplicates),
-               static_cast<long long>(info.rejected),
-               static_cast<long long>(info.sampled));
+  LogInfo("stopped; inserted %d, duplicates %d, rejected %d, sampled %d",
+          info.inserted, info.duplicates, info.rejected, info.sampled);
   return exit_code;
 }
 
@@ -184,6 +177,7 @@ int ReplayMain(ShutdownSignal& signal) {
 
 int main(int argc, char** argv) {
   ledgfn::ShutdownSignal signal;  // first: blocks the signals in all threads
+  ledgfn::SetLogRole(ledgfn::kProgram);
   ledgfn::ParseCommandLine(
       ledgfn::kProgram, argc, argv,
       "ledgfn_replay: serves the replay table over gRPC.\n\n"

@@ -6,8 +6,8 @@
 // consecutive chunks of at most `chunk_bytes` (kPolicyChunkBytes by
 // default) at offsets 0, chunk_bytes, 2*chunk_bytes, ...; the last chunk has
 // `last` set. An empty parameter vector is one chunk with no data. Every
-// chunk repeats the version, total_bytes and the FNV-1a 64-bit checksum of
-// the whole byte string (proto/policy_checksum.h). The checksum is
+// chunk repeats the version, total_bytes and the CRC-32 checksum of the
+// whole byte string (proto/policy_checksum.h). The checksum is
 // computed once per version and cached with it, whatever the number of
 // streams.
 //

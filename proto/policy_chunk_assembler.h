@@ -8,7 +8,7 @@
 // [0, max_total_bytes]; every further chunk repeats the version, total_bytes
 // and checksum of the first, and its offset is the number of bytes received
 // so far; no chunk overruns total_bytes; the `last` chunk completes exactly
-// total_bytes, and the FNV-1a 64 checksum (proto/policy_checksum.h) of the
+// total_bytes, and the CRC-32 checksum (proto/policy_checksum.h) of the
 // bytes must match. Any violation is DATA_LOSS; the stream is then unusable
 // (the caller drops it and reconnects with a new assembler).
 //

@@ -212,23 +212,6 @@ TEST(WeightStoreTest, CloseWakesWaitersAndLatestKeepsWorking) {
   EXPECT_EQ(store.Latest()->version, 2);
 }
 
-// ------------------------------------------------------------------ checksum
-
-TEST(PolicyChecksumTest, IsFnv1a64OfLittleEndianFloatBytes) {
-  // Reference values computed independently (Python) from the bytes
-  // 00 00 80 3f  00 00 20 c0  00 00 50 40.
-  EXPECT_EQ(PolicyChecksum({}), 0xcbf29ce484222325ULL);
-  EXPECT_EQ(PolicyChecksum({}), 0xcbf29ce484222325ULL);
-  const std::vector<float> v = {1.0f, -2.5f, 3.25f};
-  EXPECT_EQ(PolicyChecksum(v), 0x01970969efc013e8ULL);
-  EXPECT_EQ(PolicyChecksum(v), 0x01970969efc013e8ULL);
-  const std::vector<float> r = RandomWeights(1000, 3);
-  EXPECT_EQ(PolicyChecksum(r), PolicyChecksum(r));
-  std::vector<float> r2 = r;
-  r2[500] = std::nextafter(r2[500], 2.0f);  // one bit
-  EXPECT_NE(PolicyChecksum(r), PolicyChecksum(r2));
-}
-
 // ------------------------------------------------------- service and watcher
 
 TEST(PolicyServiceTest, LargeModelReachesAllWatchersAsOneVersion) {
