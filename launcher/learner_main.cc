@@ -19,6 +19,7 @@
 #include "common/object_tracker.h"
 #include "learner/test_set_evaluation.h"
 #include "common/file_util.h"
+#include "common/log.h"
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/learner_metrics.h"
@@ -206,7 +207,7 @@ int LearnerMain(ShutdownSignal& signal) {
     std::vector<std::string> warnings;
     auto latest = checkpointer->Restore(**task, options->trainer, &warnings);
     for (const std::string& w : warnings) {
-      std::fprintf(stderr, "%s: warning: %s\n", kProgram, w.c_str());
+      LogWarning("%s", w);
     }
     if (!latest.ok()) Fail(kProgram, latest.status());
     restored = std::move(*latest);
@@ -263,10 +264,9 @@ int LearnerMain(ShutdownSignal& signal) {
   };
   if (absl::Status s = publish(); !s.ok()) Fail(kProgram, s);
   if (restored) {
-    std::fprintf(stderr,
-                 "%s: resumed from %s: round %lld, step %lld, version %lld (now "
-                 "serving version %lld)\n",
-                 kProgram, restored->path.c_str(), static_cast<long long>(resumed.round),
+    LogInfo("resumed from %s: round %lld, step %lld, version %lld (now "
+            "serving version %lld)",
+            restored->path, static_cast<long long>(resumed.round),
                  static_cast<long long>(trainer->step()),
                  static_cast<long long>(resumed.policy_version),
                  static_cast<long long>(store.Latest()->version));
@@ -281,8 +281,8 @@ int LearnerMain(ShutdownSignal& signal) {
       !s.ok()) {
     Fail(kProgram, s);
   }
-  std::fprintf(stderr, "%s: serving policy versions on port %d, sampling from %s\n",
-               kProgram, server->port, absl::GetFlag(FLAGS_replay_address).c_str());
+  LogInfo("serving policy versions on port %d, sampling from %s", server->port,
+          absl::GetFlag(FLAGS_replay_address));
 
   auto version = [&store] { return store.Latest()->version; };
   ReplaySourceOptions ropts;
@@ -321,8 +321,7 @@ int LearnerMain(ShutdownSignal& signal) {
         *trainer, tracker,
         LearnerProgress{round, source.consumed(), version(), seconds});
     if (!path.ok()) {
-      std::fprintf(stderr, "%s: warning: checkpoint not written: %s\n", kProgram,
-                   std::string(path.status().message()).c_str());
+      LogWarning("checkpoint not written: %s", path.status().message());
     }
   };
   LearnerLoopOptions loop;
@@ -351,14 +350,13 @@ int LearnerMain(ShutdownSignal& signal) {
     learner_metrics.OnEval(row);
     csv << EvalRowToCsv(row) << "\n";
     csv.flush();
-    std::fprintf(stderr,
-                 "%s: round %lld, version %lld, %lld trajectories, loss %.4g, "
-                 "logZ %.4g, modes %lld, mean lag %.1f%s\n",
-                 kProgram, static_cast<long long>(row.round),
+    LogInfo("round %lld, version %lld, %lld trajectories, loss %.4g, "
+            "logZ %.4g, modes %lld, mean lag %.1f%s",
+            static_cast<long long>(row.round),
                  static_cast<long long>(version()),
                  static_cast<long long>(row.trajectories), row.policy_loss,
                  row.log_z, static_cast<long long>(row.modes), source.mean_lag(),
-                 row.l1 ? absl::StrFormat(", L1 %.4f", *row.l1).c_str() : "");
+            row.l1 ? absl::StrFormat(", L1 %.4f", *row.l1) : std::string());
   };
   int64_t completed = resumed.round;  // rounds done, the checkpointed ones included
   double seconds = resumed.seconds;
@@ -378,7 +376,7 @@ int LearnerMain(ShutdownSignal& signal) {
                      evaluator.ok() ? evaluator->get() : nullptr, loop, hooks)
           .status();
   if (!ended.ok() && !absl::IsCancelled(ended)) {
-    std::fprintf(stderr, "%s: %s\n", kProgram, std::string(ended.message()).c_str());
+    LogError("%s", ended.message());
     exit_code = 1;
   }
   replay.Cancel();
@@ -389,11 +387,11 @@ int LearnerMain(ShutdownSignal& signal) {
     // On SIGTERM/SIGINT too: a second signal exits at once (shutdown_signal.h).
     save_checkpoint(completed, seconds);
     if (absl::Status s = lease->Release(); !s.ok()) {
-      std::fprintf(stderr, "%s: warning: %s\n", kProgram, std::string(s.message()).c_str());
+      LogWarning("%s", s.message());
     }
   }
-  std::fprintf(stderr, "%s: stopped after %lld policy steps, version %lld\n", kProgram,
-               static_cast<long long>(trainer->step()),
+  LogInfo("stopped after %lld policy steps, version %lld",
+          static_cast<long long>(trainer->step()),
                static_cast<long long>(version()));
   return exit_code;
 }
@@ -402,6 +400,7 @@ int LearnerMain(ShutdownSignal& signal) {
 }  // namespace ledgfn
 
 int main(int argc, char** argv) {
+  ledgfn::SetLogRole(ledgfn::kProgram);
   ledgfn::ShutdownSignal signal;
   ledgfn::ParseCommandLine(
       ledgfn::kProgram, argc, argv,

@@ -1,7 +1,6 @@
 #include "replay/replay_buffer.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -9,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/log.h"
 
 namespace ledgfn {
 namespace {
@@ -143,8 +143,7 @@ void ReplayBuffer::AttachJournal(std::unique_ptr<ReplayJournal> journal,
 void ReplayBuffer::SnapshotLoop(absl::Duration every) {
   while (!stop_snapshots_.WaitForNotificationWithTimeout(every)) {
     if (absl::Status s = WriteSnapshotNow(); !s.ok()) {
-      std::fprintf(stderr, "ledgfn replay: snapshot failed: %s\n",
-                   std::string(s.message()).c_str());
+      LogWarning("snapshot failed: %s", s.message());
     }
   }
 }
