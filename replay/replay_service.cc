@@ -4,21 +4,15 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <cstdio>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
-#include "absl/cleanup/cleanup.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "common/file_util.h"
 #include "proto/server_util.h"
 #include "proto/trajectory_codec.h"
 
