@@ -432,6 +432,20 @@ def check_flags(build, cmds, c):
               if all(f in known for f in flags) else "flags: %s: some flags unknown" % PROGRAMS[role])
 
 
+def check_dockerfile_sources(src, c):
+    """The image's build stage copies every folder the top-level
+    CMakeLists.txt adds (except tests/, bench/ and fuzz/, which the image does
+    not build): a new library folder forgotten there fails the image build
+    only minutes into deploy/smoke-test.sh."""
+    with open(os.path.join(src, "CMakeLists.txt")) as f:
+        dirs = set(re.findall(r"add_subdirectory\((\w+)\)", f.read()))
+    dirs -= {"tests", "bench", "fuzz"}
+    with open(os.path.join(src, "deploy", "Dockerfile")) as f:
+        copied = set(re.findall(r"^COPY (\w+)/ \1/$", f.read(), re.M))
+    for d in sorted(dirs):
+        c.check(d in copied, "deploy/Dockerfile: the build stage does not COPY %s/" % d)
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -449,6 +463,7 @@ def main(argv):
     jobs_compose, jobs_k8s = check_prometheus(src, env, c)
     check_dashboard(src, jobs_compose, jobs_k8s, c)
     check_flags(build, cmds, c)
+    check_dockerfile_sources(src, c)
     return report(c)
 
 
