@@ -15,7 +15,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev prometheus-cpp-dev
   librdkit-dev libboost-dev nlohmann-json3-dev  # the molecule task: chem/ (RDKit headers need boost), fragment vocabulary
   zlib1g-dev gnuplot-nox python3 python3-yaml openssl
-  clang libclang-rt-14-dev  # scripts/fuzz.sh: clang with libFuzzer
+  clang libclang-rt-14-dev  # scripts/fuzz.sh, scripts/sanitize.sh: clang, its sanitizers, libFuzzer
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
