@@ -3,7 +3,9 @@
 # build-fuzz/ (-DLEDGFN_FUZZ=ON: torch-free libraries only) and runs each for
 # a fixed number of executions, starting from a temporary copy of its seed
 # corpus (fuzz/corpus/<target>/; the committed seeds are never modified).
-# Exits non-zero on any crash, leak, timeout or sanitizer report.
+# Exits non-zero on any crash, leak, timeout or sanitizer report. Being
+# clang's, the build also runs the thread-safety analysis (CMakeLists.txt)
+# over fuzz/, which scripts/sanitize.sh does not build.
 #
 #   scripts/fuzz.sh            # 100000 runs per target
 #   scripts/fuzz.sh 1000000    # more

@@ -17,8 +17,8 @@ PACKAGES=(
   libcpp-httplib-dev pkgconf  # the /metrics server (found with pkg-config)
   librdkit-dev libboost-dev nlohmann-json3-dev  # the molecule task: chem/ (RDKit headers need boost), fragment vocabulary
   zlib1g-dev gnuplot-nox python3 python3-yaml openssl
-  clang libclang-rt-14-dev  # scripts/fuzz.sh: clang with libFuzzer
-  ccache  # every build shares one compiler cache (the sanitizer and clang builds too)
+  clang libclang-rt-14-dev  # scripts/fuzz.sh, scripts/sanitize.sh: clang, its sanitizers, libFuzzer
+  ccache  # every build shares one compiler cache (the sanitizer and fuzz builds too)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,10 +1,14 @@
 // Loading the sEH proxy's weights: every array is checked by name.
 #include "chem/seh_proxy.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -26,10 +30,15 @@ class SehProxyLoadTest : public ::testing::Test {
   }
   // LoadSehProxy's error message with `index` in place of the real index.
   std::string LoadError(const nlohmann::json& index) {
-    const std::string path = ::testing::TempDir() + "/seh_proxy_params.json";
+    // A file per process: ctest runs these tests in parallel, each in its
+    // own process, and with one shared name one test could load another's
+    // index.
+    const std::string path = absl::StrCat(
+        ::testing::TempDir(), "/seh_proxy_params.", getpid(), ".json");
     std::ofstream(path) << index.dump();
     absl::StatusOr<SehProxy> proxy =
         LoadSehProxy(SehDataDir() + "/seh_proxy_params.bin", path);
+    std::remove(path.c_str());
     EXPECT_FALSE(proxy.ok());
     EXPECT_EQ(proxy.status().code(), absl::StatusCode::kInvalidArgument);
     return std::string(proxy.status().message());
