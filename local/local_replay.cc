@@ -1,5 +1,6 @@
 #include "local/local_replay.h"
 
+#include <string>
 #include <utility>
 
 #include "absl/time/time.h"
@@ -13,10 +14,11 @@ bool Never() { return false; }
 
 absl::Status LocalSink::Write(std::vector<Trajectory> trajectories) {
   const Task& task = buffer_.task();
+  const std::string task_name = task.name();  // the views borrow it
   for (Trajectory& t : trajectories) {
     const double energy = t.energy;
     absl::StatusOr<InsertOutcome> outcome = buffer_.Insert(
-        ViewOf(t, task.name()), [&t] { return std::move(t); },
+        ViewOf(t, task_name), [&t] { return std::move(t); },
         absl::InfiniteFuture(), Never);
     if (absl::IsUnavailable(outcome.status()) && buffer_.shutting_down()) {
       return absl::CancelledError("the embedded run is shutting down");

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -36,7 +37,8 @@ std::unique_ptr<ReplayBuffer> MakeBuffer(const Task& task, int64_t capacity,
 
 absl::StatusOr<InsertOutcome> InsertOne(ReplayBuffer& buffer, Trajectory t,
                                         absl::Time deadline) {
-  const TrajectoryView view = ViewOf(t, buffer.task().name());
+  const std::string task = buffer.task().name();  // the view borrows it
+  const TrajectoryView view = ViewOf(t, task);
   return buffer.Insert(view, [&t] { return std::move(t); }, deadline, Never);
 }
 
