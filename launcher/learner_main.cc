@@ -373,8 +373,7 @@ int LearnerMain(ShutdownSignal& signal) {
   int exit_code = 0;
   const absl::Status ended =
       RunLearnerLoop(**task, *trainer, source, tracker,
-                     evaluator.ok() ? evaluator->get() : nullptr, loop, hooks)
-          .status();
+                     evaluator.ok() ? evaluator->get() : nullptr, loop, hooks);
   if (!ended.ok() && !absl::IsCancelled(ended)) {
     LogError("%s", ended.message());
     exit_code = 1;

@@ -27,7 +27,7 @@ absl::Status LearnerLoopOptions::Validate() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<LearnerLoopResult> RunLearnerLoop(
+absl::Status RunLearnerLoop(
     const Task& task, Trainer& trainer, TrajectorySource& source,
     const ObjectTracker& tracker, const ExactEvaluator* evaluator,
     const LearnerLoopOptions& options, const LearnerLoopHooks& hooks) {
@@ -35,9 +35,7 @@ absl::StatusOr<LearnerLoopResult> RunLearnerLoop(
   if (!hooks.trajectories) {
     return absl::InvalidArgumentError("the trajectories hook is required");
   }
-  LearnerLoopResult result;
-  result.last_round = options.first_round - 1;
-  EvalRow& row = result.row;
+  EvalRow row;
   row.log_z = trainer.ReportedLogZ();
 
   auto evaluate = [&]() -> absl::Status {
@@ -93,12 +91,11 @@ absl::StatusOr<LearnerLoopResult> RunLearnerLoop(
       if (absl::Status s = evaluate(); !s.ok()) return s;
     }
     if (hooks.on_round) hooks.on_round(*stats, row);
-    result.last_round = round;
     if (hooks.after_round) {
       if (absl::Status s = hooks.after_round(round); !s.ok()) return s;
     }
   }
-  return result;
+  return absl::OkStatus();
 }
 
 }  // namespace ledgfn

@@ -67,16 +67,11 @@ struct LearnerLoopHooks {
   std::function<bool()> stop_requested;
 };
 
-struct LearnerLoopResult {
-  int64_t last_round = 0;  // the last round completed (first_round - 1 if none)
-  EvalRow row;             // the newest row (evaluation fields of the newest evaluation)
-};
-
 // Runs the loop; `trainer`, `source`, `tracker` (read at evaluations; the
 // caller's sink or source fills it) and `evaluator` (null: no exact
-// evaluation) must outlive the call. On an error the result so far is lost:
-// callers that need it (checkpoint on failure) keep it from their hooks.
-absl::StatusOr<LearnerLoopResult> RunLearnerLoop(
+// evaluation) must outlive the call. Callers see the rows and the rounds
+// done through their hooks (on_eval, on_round).
+absl::Status RunLearnerLoop(
     const Task& task, Trainer& trainer, TrajectorySource& source,
     const ObjectTracker& tracker, const ExactEvaluator* evaluator,
     const LearnerLoopOptions& options, const LearnerLoopHooks& hooks);

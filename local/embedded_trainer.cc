@@ -187,8 +187,7 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   }
   const absl::Status failure =
       RunLearnerLoop(task, **trainer, source, tracker,
-                     evaluator.ok() ? evaluator->get() : nullptr, loop, hooks)
-          .status();
+                     evaluator.ok() ? evaluator->get() : nullptr, loop, hooks);
   shutdown();
   if (!failure.ok()) return failure;
   for (const absl::Status& s : actor_status) {
