@@ -1,6 +1,6 @@
 #include "actor/actor_loop.h"
 
-#include "common/model/flat_weights.h"
+#include "model/flat_weights.h"
 
 namespace ledgfn {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "common/model/masking.h"
-#include "common/model/network_input.h"
+#include "model/masking.h"
+#include "model/network_input.h"
 
 namespace ledgfn {
 

@@ -28,8 +28,8 @@
 #include "absl/status/statusor.h"
 #include "actor/energy_oracle.h"
 #include "common/instance_id.h"
-#include "common/model/policy_net.h"
-#include "common/task.h"
+#include "model/policy_net.h"
+#include "tasks/task.h"
 #include "common/trajectory.h"
 
 namespace ledgfn {

@@ -34,7 +34,7 @@
 #include "absl/time/time.h"
 #include "actor/replay_writer.h"
 #include "bench/bench_summary.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "common/trajectory.h"
 #include "proto/server_util.h"
 #include "proto/trajectory_codec.h"

@@ -15,7 +15,7 @@
 //                      live (default cpu). On CUDA every timed iteration ends
 //                      with a device synchronisation, so times are real.
 //   --threads=N        compute threads (LibTorch and OpenBLAS,
-//                      common/model/compute_setup.h); default 1.
+//                      model/compute_setup.h); default 1.
 //   --batch_sweep      also time a round of every objective at batch 256 and
 //                      4096 (+ as many replayed), 2x256, next to batch 32,
 //                      and print one SUMMARY line per objective and batch.
@@ -35,8 +35,8 @@
 #include "actor/energy_oracle.h"
 #include "actor/sampler.h"
 #include "bench/bench_summary.h"
-#include "common/bag_task.h"
-#include "common/model/compute_setup.h"
+#include "tasks/bag/bag_task.h"
+#include "model/compute_setup.h"
 #include "learner/trainer.h"
 
 namespace ledgfn {

@@ -13,7 +13,7 @@
 
 #include "bench/bench_summary.h"
 #include "chem/seh_chemistry.h"
-#include "common/model/compute_setup.h"
+#include "model/compute_setup.h"
 #include "tests/chem/seh_test_data.h"
 
 namespace ledgfn {

@@ -21,7 +21,7 @@
 
 #include "absl/time/time.h"
 #include "bench/bench_summary.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "common/trajectory.h"
 #include "proto/trajectory_codec.h"
 #include "replay/replay_service.h"

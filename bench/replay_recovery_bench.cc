@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "common/task.h"
+#include "tasks/registry.h"
 #include "replay/replay_service.h"
 #include "tests/replay/trajectory_fixtures.h"
 

@@ -16,8 +16,8 @@
 #include "actor/energy_oracle.h"
 #include "actor/sampler.h"
 #include "bench/bench_summary.h"
-#include "common/model/compute_setup.h"
-#include "common/task.h"
+#include "model/compute_setup.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 namespace {

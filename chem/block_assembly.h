@@ -1,4 +1,4 @@
-// Block graphs (common/fragment_vocabulary.h) to RDKit molecules, exactly as
+// Block graphs (tasks/molecule/fragment_vocabulary.h) to RDKit molecules, exactly as
 // the original GFlowNet code (`mol_from_frag`) builds them, and the stem
 // atoms a molecule still has free.
 //
@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/fragment_vocabulary.h"
+#include "tasks/molecule/fragment_vocabulary.h"
 
 namespace RDKit {
 class ROMol;

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/fragment_vocabulary.h"
+#include "tasks/molecule/fragment_vocabulary.h"
 
 namespace ledgfn {
 

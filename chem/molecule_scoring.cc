@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/molecule_task.h"
+#include "tasks/molecule/molecule_task.h"
 
 namespace ledgfn {
 namespace {

@@ -4,7 +4,8 @@
 #include <utility>
 
 #include "chem/seh_chemistry.h"
-#include "common/molecule_task.h"
+#include "tasks/molecule/molecule_task.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 

@@ -2,7 +2,7 @@
 // ledgfn_learner) run: MakeTask's, except that the molecule task gets its
 // chemistry (RDKit and the sEH proxy, chem/seh_chemistry.h), so it has
 // energies, canonical SMILES and fingerprints. The replay service, which
-// only validates trajectories, uses MakeTask (common/task.h) and needs
+// only validates trajectories, uses MakeTask (tasks/task.h) and needs
 // neither RDKit nor torch.
 //
 // Contract: for options.name == "molecule", reads the vocabulary and the
@@ -14,7 +14,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "common/task.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 

@@ -1,4 +1,4 @@
-// The molecule task's chemistry (common/molecule_chemistry.h) with RDKit and
+// The molecule task's chemistry (tasks/molecule/molecule_chemistry.h) with RDKit and
 // the original sEH proxy: molecules are assembled from their blocks
 // (chem/block_assembly.h), featurised (chem/atom_features.h) and scored by
 // the proxy MPNN (chem/seh_proxy.h) in batches of kScoreBatch molecules.
@@ -20,7 +20,7 @@
 #include "chem/atom_features.h"
 #include "chem/block_assembly.h"
 #include "chem/seh_proxy.h"
-#include "common/molecule_chemistry.h"
+#include "tasks/molecule/molecule_chemistry.h"
 
 namespace ledgfn {
 

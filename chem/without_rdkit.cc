@@ -4,6 +4,7 @@
 #include "absl/status/status.h"
 #include "chem/molecule_task_factory.h"
 #include "chem/score_command.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 namespace {

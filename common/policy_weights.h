@@ -1,5 +1,5 @@
 // A published policy version as the learner hands it to actors: flat float
-// parameters (see common/model/flat_weights.h) and a monotonic version.
+// parameters (see model/flat_weights.h) and a monotonic version.
 #ifndef LEDGFN_COMMON_POLICY_WEIGHTS_H_
 #define LEDGFN_COMMON_POLICY_WEIGHTS_H_
 

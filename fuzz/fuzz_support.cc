@@ -1,4 +1,5 @@
 #include "fuzz/fuzz_support.h"
+#include "tasks/registry.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "common/trajectory.h"
 
 namespace ledgfn {

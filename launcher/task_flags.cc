@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "tasks/registry.h"
 
 ABSL_FLAG(std::string, task, "bag",
           "Task: bag, hypergrid, set, mis or molecule.");

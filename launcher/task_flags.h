@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "common/task.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 

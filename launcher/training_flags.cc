@@ -9,7 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "chem/molecule_task_factory.h"
-#include "common/model/compute_setup.h"
+#include "model/compute_setup.h"
 #include "launcher/task_flags.h"
 #include "learner/objective.h"
 

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "local/embedded_trainer.h"
 
 namespace ledgfn {
@@ -23,7 +23,7 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task);
 absl::StatusOr<std::unique_ptr<Task>> TaskWithChemistryFromFlags();
 
 // Applies --threads to LibTorch and OpenBLAS and picks OpenBLAS's kernels
-// (common/model/compute_setup.h).
+// (model/compute_setup.h).
 absl::Status ApplyThreadsFlag();
 
 }  // namespace ledgfn

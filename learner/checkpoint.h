@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/object_tracker.h"
-#include "common/task.h"
+#include "tasks/object_tracker.h"
+#include "tasks/task.h"
 #include "learner/trainer.h"
 
 namespace ledgfn {

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "common/object_tracker.h"
+#include "tasks/object_tracker.h"
 #include "learner/exact_evaluator.h"
 
 namespace ledgfn {

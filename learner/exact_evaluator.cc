@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "common/model/masking.h"
+#include "model/masking.h"
 
 namespace ledgfn {
 

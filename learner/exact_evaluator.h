@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/model/network_input.h"
-#include "common/model/policy_net.h"
-#include "common/state_graph.h"
-#include "common/task.h"
+#include "model/network_input.h"
+#include "model/policy_net.h"
+#include "tasks/state_graph.h"
+#include "tasks/task.h"
 
 namespace ledgfn {
 

@@ -25,8 +25,8 @@
 #include <functional>
 
 #include "absl/status/status.h"
-#include "common/object_tracker.h"
-#include "common/task.h"
+#include "tasks/object_tracker.h"
+#include "tasks/task.h"
 #include "learner/evaluation.h"
 #include "learner/exact_evaluator.h"
 #include "learner/test_set_evaluation.h"

@@ -1,6 +1,6 @@
 #include "learner/policy_loss.h"
 
-#include "common/model/masking.h"
+#include "model/masking.h"
 #include "learner/balance_loss.h"
 
 namespace ledgfn {

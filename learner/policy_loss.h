@@ -11,7 +11,7 @@
 
 #include <torch/torch.h>
 
-#include "common/model/policy_net.h"
+#include "model/policy_net.h"
 #include "learner/credit_assignment.h"
 #include "learner/trajectory_batch.h"
 

@@ -26,7 +26,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "learner/trajectory_source.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/security_options.h"

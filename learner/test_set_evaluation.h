@@ -15,8 +15,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/instance_id.h"
-#include "common/model/policy_net.h"
-#include "common/task.h"
+#include "model/policy_net.h"
+#include "tasks/task.h"
 
 namespace ledgfn {
 

@@ -26,9 +26,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/model/policy_net.h"
-#include "common/model/potential_net.h"
-#include "common/task.h"
+#include "model/policy_net.h"
+#include "model/potential_net.h"
+#include "tasks/task.h"
 #include "learner/objective.h"
 #include "learner/trajectory_batch.h"
 #include "learner/trajectory_source.h"

@@ -39,8 +39,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "common/model/network_input.h"
-#include "common/task.h"
+#include "model/network_input.h"
+#include "tasks/task.h"
 #include "common/trajectory.h"
 
 namespace ledgfn {

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "learner/evaluation.h"
 #include "learner/trainer.h"
 #include "replay/selector.h"

@@ -19,8 +19,8 @@
 
 #include "absl/status/statusor.h"
 #include "actor/actor_loop.h"
-#include "common/object_tracker.h"
-#include "common/task.h"
+#include "tasks/object_tracker.h"
+#include "tasks/task.h"
 #include "learner/trajectory_source.h"
 #include "replay/replay_buffer.h"
 

@@ -25,7 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "replay/snapshot.h"
 #include "replay/validation.h"
 #include "replay/write_ahead_log.h"

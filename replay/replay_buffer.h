@@ -83,7 +83,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "common/trajectory.h"
 #include "replay/dedupe_index.h"
 #include "replay/rate_limiter.h"

@@ -45,7 +45,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/ledgfn.pb.h"
 #include "proto/token_checker.h"

@@ -22,7 +22,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "common/trajectory.h"
 #include "proto/ledgfn.pb.h"
 #include "replay/replay_state.h"

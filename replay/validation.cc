@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
-#include "common/task.h"
+#include "tasks/task.h"
 
 namespace ledgfn {
 namespace {

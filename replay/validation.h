@@ -33,7 +33,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "common/task.h"
+#include "tasks/task.h"
 #include "common/trajectory.h"
 
 namespace ledgfn {

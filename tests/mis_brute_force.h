@@ -12,10 +12,10 @@
 #include <map>
 #include <vector>
 
-#include "common/model/masking.h"
-#include "common/model/network_input.h"
-#include "common/model/policy_net.h"
-#include "common/task.h"
+#include "model/masking.h"
+#include "model/network_input.h"
+#include "model/policy_net.h"
+#include "tasks/task.h"
 #include "gtest/gtest.h"
 
 namespace ledgfn {

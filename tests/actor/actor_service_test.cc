@@ -8,7 +8,7 @@
 #include "actor/concurrent_oracle.h"
 #include "actor/remote_oracle.h"
 #include "actor/replay_writer.h"
-#include "common/task.h"
+#include "tasks/registry.h"
 #include "gtest/gtest.h"
 #include "proto/server_util.h"
 #include "replay/replay_service.h"

@@ -9,13 +9,14 @@
 
 #include "actor/energy_oracle.h"
 #include "actor/sampler.h"
-#include "common/bag_task.h"
-#include "common/hypergrid_task.h"
-#include "common/mis_task.h"
-#include "common/model/masking.h"
-#include "common/state_graph.h"
+#include "tasks/bag/bag_task.h"
+#include "tasks/hypergrid/hypergrid_task.h"
+#include "tasks/mis/mis_task.h"
+#include "model/masking.h"
+#include "tasks/state_graph.h"
 #include "gtest/gtest.h"
 #include "tests/mis_brute_force.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 namespace {

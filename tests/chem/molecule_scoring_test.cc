@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "chem/molecule_input.h"
-#include "common/molecule_task.h"
+#include "tasks/molecule/molecule_task.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/chem/seh_test_data.h"

@@ -5,9 +5,10 @@
 #include <vector>
 
 #include "chem/molecule_task_factory.h"
-#include "common/molecule_task.h"
+#include "tasks/molecule/molecule_task.h"
 #include "gtest/gtest.h"
 #include "tests/chem/seh_test_data.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 namespace {

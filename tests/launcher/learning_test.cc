@@ -3,7 +3,7 @@
 // The learner trains on the device of LEDGFN_TEST_DEVICE (tests/test_device.h).
 #include <torch/torch.h>
 
-#include "common/task.h"
+#include "tasks/registry.h"
 #include "gtest/gtest.h"
 #include "local/embedded_trainer.h"
 #include "tests/test_device.h"

@@ -9,10 +9,11 @@
 #include <fstream>
 #include <string>
 
-#include "common/mis_task.h"
+#include "tasks/mis/mis_task.h"
 #include "gtest/gtest.h"
 #include "local/embedded_trainer.h"
 #include "tests/test_device.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 namespace {

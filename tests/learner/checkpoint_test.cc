@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "common/hypergrid_task.h"
+#include "tasks/hypergrid/hypergrid_task.h"
 #include "gtest/gtest.h"
 #include "learner/version_lease.h"
 #include "tests/test_device.h"

@@ -7,9 +7,9 @@
 #include <random>
 #include <vector>
 
-#include "common/hypergrid_task.h"
-#include "common/model/flat_weights.h"
-#include "common/model/policy_net.h"
+#include "tasks/hypergrid/hypergrid_task.h"
+#include "model/flat_weights.h"
+#include "model/policy_net.h"
 #include "gtest/gtest.h"
 #include "learner/decomposition_loss.h"
 #include "learner/grad_clip.h"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/mis_task.h"
+#include "tasks/mis/mis_task.h"
 #include "gtest/gtest.h"
 #include "learner/trainer.h"
 #include "learner/trajectory_batch.h"

@@ -8,9 +8,9 @@
 #include <memory>
 #include <vector>
 
-#include "common/graph.h"
-#include "common/mis_task.h"
-#include "common/model/policy_net.h"
+#include "tasks/mis/graph.h"
+#include "tasks/mis/mis_task.h"
+#include "model/policy_net.h"
 #include "gtest/gtest.h"
 #include "learner/exact_evaluator.h"
 #include "tests/mis_brute_force.h"

@@ -7,8 +7,8 @@
 #include <random>
 #include <vector>
 
-#include "common/hypergrid_task.h"
-#include "common/model/policy_net.h"
+#include "tasks/hypergrid/hypergrid_task.h"
+#include "model/policy_net.h"
 #include "gtest/gtest.h"
 #include "learner/balance_loss.h"
 #include "learner/credit_assignment.h"

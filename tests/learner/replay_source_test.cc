@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "common/task.h"
+#include "tasks/registry.h"
 #include "gtest/gtest.h"
 #include "proto/server_util.h"
 

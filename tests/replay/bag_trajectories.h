@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "common/task.h"
+#include "tasks/registry.h"
 #include "common/trajectory.h"
 
 namespace ledgfn {

@@ -25,6 +25,7 @@
 #include "replay/replay_service.h"
 #include "replay/write_ahead_log.h"
 #include "tests/replay/trajectory_fixtures.h"
+#include "tasks/registry.h"
 
 namespace ledgfn {
 namespace {

@@ -23,7 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "common/task.h"
+#include "tasks/registry.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/ledgfn.pb.h"
 #include "proto/server_util.h"

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "common/task.h"
+#include "tasks/task.h"
 #include "proto/ledgfn.pb.h"
 #include "proto/trajectory_codec.h"
 #include "tests/replay/bag_trajectories.h"

@@ -1,0 +1,206 @@
+// The task interface shared by actors (sampling), the learner (batch
+// construction, evaluation) and the replay service (validation).
+//
+// Contract (DESIGN §2, §3):
+//  * A state is a fixed-size vector of `state_size()` int32 values. The
+//    initial state s_0 is `InitialState()`.
+//  * Forward actions are indexed 0..num_forward_actions()-1. If the task has a
+//    stop action it is the last index, `stop_action()`. Taking the stop action
+//    ends the trajectory; the object x is the state it was taken in.
+//    Tasks without a stop action end when `IsTerminal(s)` becomes true after a
+//    forward step; the object x is that state.
+//  * Every non-stop forward action a is undone by backward action
+//    `BackwardAction(a)`; backward actions are indexed
+//    0..num_backward_actions()-1. Every transition adds one unit of "size", so
+//    the number of non-stop transitions T' equals `Level(x)` and states of one
+//    level form a layer of the DAG (this gives the topological order of the
+//    exact evaluator).
+//  * Masks: a state always has at least one valid forward action unless it is
+//    terminal, and at least one valid backward action unless it is s_0.
+//  * Energies are in the energy domain: R(x) = exp(-E(x)). `PartialEnergy` is
+//    the task-defined energy of any intermediate state (used by FL-GFN).
+//  * Graph tasks (graph() != nullptr, e.g. MIS) describe a state as one label
+//    per node of graph(), in 0..num_node_labels()-1: State[v] is node v's
+//    label and forward/backward action v acts on node v. Their networks are
+//    graph networks over the labels; Features() is still defined.
+//  * Fragment-tree tasks (fragment_tree_layout() != nullptr, e.g. the
+//    molecule task) lay their states out as fragment_tree.h says; their
+//    networks are message-passing networks over the tree's blocks.
+//  * Multi-instance tasks (has_instances(), e.g. MIS over many graphs): every
+//    trajectory names its instance by an InstanceId, and Instance(id)
+//    rebuilds that instance's task, on which Replay, masks and features are
+//    evaluated. The multi-instance task itself behaves, for the per-state
+//    methods, as its first training instance, except max_trajectory_length()
+//    which bounds every instance. Single-instance tasks accept only the
+//    empty id, for which Instance() returns the task itself.
+//
+// No torch here: this library is linked by the replay service.
+#ifndef LEDGFN_TASKS_TASK_H_
+#define LEDGFN_TASKS_TASK_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <random>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/instance_id.h"
+
+namespace ledgfn {
+
+struct FragmentTreeLayout;
+class Graph;
+
+using State = std::vector<int32_t>;
+
+// Per-task training defaults (DESIGN §3, "reference settings"). The values
+// below are the hypergrid and set reference settings; tasks override fields.
+struct TaskDefaults {
+  int batch_size = 16;
+  int replay_batch_size = 0;
+  double subtb_lambda = 0.9;
+  double epsilon = 0.0;
+  double policy_lr = 1e-3;
+  double log_z_lr = 1e-1;
+  double potential_lr = 1e-3;
+  int hidden = 256;
+  int layers = 2;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+
+  // Identity and sizes.
+  virtual std::string name() const = 0;
+  virtual int state_size() const = 0;
+  virtual int feature_size() const = 0;
+  virtual int num_forward_actions() const = 0;
+  virtual int num_backward_actions() const = 0;
+  virtual bool has_stop_action() const = 0;
+  // Index of the stop action; -1 when the task has none.
+  int stop_action() const {
+    return has_stop_action() ? num_forward_actions() - 1 : -1;
+  }
+  // Upper bound on T (transitions including the stop).
+  virtual int max_trajectory_length() const = 0;
+
+  // Dynamics.
+  virtual State InitialState() const = 0;
+  // Writes num_forward_actions() bytes: 1 = valid.
+  virtual void ForwardMask(const State& s, uint8_t* mask) const = 0;
+  // Writes num_backward_actions() bytes: 1 = valid.
+  virtual void BackwardMask(const State& s, uint8_t* mask) const = 0;
+  // Applies a valid non-stop forward action in place.
+  virtual void Step(State& s, int action) const = 0;
+  // The backward action that undoes non-stop forward action `action`.
+  virtual int BackwardAction(int action) const { return action; }
+  // True when `s` is an object the trajectory must end at without a stop
+  // action (tasks without stop only).
+  virtual bool IsTerminal(const State& s) const = 0;
+  // Number of non-stop transitions from s_0 to s.
+  virtual int Level(const State& s) const = 0;
+
+  // Features of a state for the networks: writes feature_size() floats.
+  virtual void Features(const State& s, float* out) const = 0;
+
+  // Energies and evaluation.
+  virtual double Energy(const State& x) const = 0;
+  virtual double PartialEnergy(const State& s) const = 0;
+  virtual bool IsMode(const State& x) const = 0;
+  // E(x) and E(s) of many states, one per input, in order; the defaults
+  // loop over Energy and PartialEnergy, tasks with a batched oracle (the
+  // molecule proxy) override them.
+  virtual std::vector<double> Energies(absl::Span<const State> xs) const;
+  virtual std::vector<double> PartialEnergies(
+      absl::Span<const State> states) const;
+  // Whether the exact evaluator may enumerate the state DAG.
+  virtual bool exactly_enumerable() const = 0;
+  // Exact log Z when known in closed form or by DP (set); otherwise the
+  // exact evaluator computes it by enumeration.
+  virtual absl::StatusOr<double> ExactLogZ() const;
+
+  // A human-readable rendering of an object (for logs and sample dumps).
+  virtual std::string ToString(const State& x) const;
+  // The identity of an object for distinct-object counts: two states with
+  // the same key are the same object (the molecule task: one molecule built
+  // in different block orders). Default: the state's raw int32 bytes.
+  virtual std::string ObjectKey(const State& x) const;
+  // IsMode of an object whose energy is already known (the tracker has it):
+  // tasks whose IsMode needs the oracle (molecule) decide from the energy
+  // instead of calling it again. Default: IsMode(x).
+  virtual bool IsModeOfEnergy(const State& x, double energy) const {
+    (void)energy;
+    return IsMode(x);
+  }
+  // Tasks whose objects have a domain score besides the energy (molecule:
+  // the proxy score, clipped as in the energy) report it in evaluations;
+  // nullopt for the others.
+  virtual std::optional<double> ScoreOfEnergy(double energy) const {
+    (void)energy;
+    return std::nullopt;
+  }
+  // Mean pairwise similarity of objects, for diversity (molecule: Tanimoto
+  // of RDKit fingerprints); UNIMPLEMENTED for tasks without one.
+  virtual absl::StatusOr<double> MeanPairwiseSimilarity(
+      absl::Span<const State> xs) const;
+
+  virtual TaskDefaults defaults() const = 0;
+
+  // Graph tasks -----------------------------------------------------------
+
+  // The graph whose nodes the state labels; nullptr for vector tasks.
+  virtual const Graph* graph() const { return nullptr; }
+  // Number of distinct node labels (0 for vector tasks).
+  virtual int num_node_labels() const { return 0; }
+  // The state layout of fragment-tree tasks (fragment_tree.h); nullptr for
+  // the others. Not a graph task: graph() stays nullptr.
+  virtual const FragmentTreeLayout* fragment_tree_layout() const {
+    return nullptr;
+  }
+
+  // Multi-instance tasks --------------------------------------------------
+
+  virtual bool has_instances() const { return false; }
+  // The task of instance `id`, shared (callers may keep it while the task
+  // lives). Single-instance tasks: the task itself for the empty id,
+  // INVALID_ARGUMENT for any other. Multi-instance tasks: INVALID_ARGUMENT
+  // for an id of another family or outside the task's training and test
+  // sets. Thread-safe.
+  virtual absl::StatusOr<std::shared_ptr<const Task>> Instance(
+      const InstanceId& id) const;
+  // Whether `id` may be trained on (actors sample, replay accepts): the
+  // empty id for single-instance tasks, a training-set id otherwise.
+  virtual bool IsTrainingInstance(const InstanceId& id) const {
+    return id.empty();
+  }
+  // The instance of a new trajectory, drawn uniformly from the training set
+  // (the empty id for single-instance tasks).
+  virtual InstanceId DrawTrainingInstance(std::mt19937_64& rng) const {
+    (void)rng;
+    return {};
+  }
+  // Held-out instances for evaluation (empty for single-instance tasks).
+  virtual std::vector<InstanceId> TestInstances() const { return {}; }
+  // The energy a simple baseline reaches on instance `id` (greedy minimum
+  // degree for MIS); UNIMPLEMENTED when the task has no baseline.
+  virtual absl::StatusOr<double> BaselineEnergy(const InstanceId& id) const;
+
+  // Convenience built on the virtual interface ---------------------------
+
+  // Replays `actions` from s_0, checking each for legality. Returns the
+  // visited states s_0..s_{T'} (the stop marker is not a state), so
+  // result.back() is the object x. Fails with INVALID_ARGUMENT on an
+  // out-of-range or masked action, a stop that is not last, or a trajectory
+  // that does not end at a terminal object.
+  absl::StatusOr<std::vector<State>> Replay(
+      absl::Span<const int32_t> actions) const;
+};
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_TASKS_TASK_H_
