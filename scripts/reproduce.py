@@ -393,6 +393,10 @@ def run_all(exp, binary, out, jobs, heartbeat):
     """Runs every unfinished arm x seed; returns the list of failures."""
     everything = [(arm, seed) for arm in exp["arms"] for seed in exp["seeds"]]
     todo = [(a, s) for a, s in everything if not is_done(exp, a, s, out)]
+    for arm, seed in todo:
+        if read_marker(run_dir(out, arm, seed)) is not None:
+            log(f"{arm['name']} seed {seed}: finished before with other arguments; "
+                "running it again")
     total, already = len(everything), len(everything) - len(todo)
     log(f"{exp['name']}: {total} runs ({len(exp['arms'])} arms x {len(exp['seeds'])} seeds); "
         f"{already} already finished, {len(todo)} to run, {jobs} at a time; output in {out}")
