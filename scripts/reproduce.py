@@ -429,9 +429,16 @@ def run_all(exp, binary, out, jobs, heartbeat):
                 with open(log_path, "w", encoding="utf-8") as log_file:
                     log_file.write("# " + " ".join([binary] + args) + "\n")
                     log_file.flush()
-                    proc = subprocess.Popen([binary] + args, cwd=REPO_ROOT,
-                                            stdout=log_file, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
+                    try:
+                        proc = subprocess.Popen([binary] + args, cwd=REPO_ROOT,
+                                                stdout=log_file, stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL)
+                    except OSError as e:
+                        log_file.write(f"cannot start: {e}\n")
+                        what = f"{arm['name']} seed {seed}"
+                        failures.append((what, f"not started ({e})", log_path))
+                        log(f"FAILED {what}: not started ({e}); log: {log_path}")
+                        continue
                 running[proc.pid] = {"proc": proc, "arm": arm, "seed": seed,
                                      "dir": directory, "log": log_path, "args": args,
                                      "start": time.time(), "rounds": rounds_of(args)}
@@ -446,16 +453,19 @@ def run_all(exp, binary, out, jobs, heartbeat):
                 seconds = time.time() - r["start"]
                 what = f"{r['arm']['name']} seed {r['seed']}"
                 if rc == 0:
-                    with open(os.path.join(r["dir"], MARKER), "w", encoding="utf-8") as f:
+                    marker = os.path.join(r["dir"], MARKER)
+                    with open(marker + ".tmp", "w", encoding="utf-8") as f:
                         json.dump({"args": r["args"], "binary": binary,
                                    "seconds": round(seconds, 3),
                                    "finished": datetime.datetime.now().isoformat(
                                        timespec="seconds")}, f, indent=1)
+                    os.replace(marker + ".tmp", marker)
                     finished_now += 1
                     log(f"done  {what} ({seconds:.1f} s) {status_line()}")
                 else:
-                    failures.append((what, rc, r["log"]))
-                    log(f"FAILED {what}: exit status {rc}; log: {r['log']} {status_line()}")
+                    status = f"exit status {rc}" if rc > 0 else f"killed by signal {-rc}"
+                    failures.append((what, status, r["log"]))
+                    log(f"FAILED {what}: {status}; log: {r['log']} {status_line()}")
             if heartbeat > 0 and time.time() - last_beat >= heartbeat and running:
                 last_beat = time.time()
                 log(status_line())
@@ -631,7 +641,7 @@ def write_summary(exp, out, binary, data, missing, failures, ps_sources, command
         lines += [f"Not finished (left out): {', '.join(missing)}.", ""]
     if failures:
         lines += ["Failed in this invocation: " +
-                  "; ".join(f"{w} (exit status {rc}, log {p})" for w, rc, p in failures), ""]
+                  "; ".join(f"{w} ({status}, log {p})" for w, status, p in failures), ""]
     if "policy_steps" in exp["budgets"]:
         if False in ps_sources:
             lines += ["policy_steps: metrics.csv has no policy_steps column; taken as round × "
@@ -872,8 +882,8 @@ def main(argv):
     print(text)
     log(f"wrote {os.path.join(out, 'summary.md')} and summary.csv")
     if failures:
-        for what, rc, path in failures:
-            log(f"FAILED {what}: exit status {rc}; log: {path}")
+        for what, status, path in failures:
+            log(f"FAILED {what}: {status}; log: {path}")
         return 1
     return 0
 
