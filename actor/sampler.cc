@@ -93,7 +93,9 @@ absl::StatusOr<std::vector<Trajectory>> Sampler::SampleInstances(
     for (int64_t i = 0; i < active; ++i) {
       envs[i].task->ForwardMask(envs[i].state, masks_.data() + i * a);
     }
-    auto input = BuildNetworkInput(task_, rows, {active}, /*transitions=*/false);
+    auto input = BuildNetworkInput(task_, rows, {active}, /*transitions=*/false,
+                                   /*pinned=*/false,
+                                   policy_->options().needs_neighbours());
     if (!input.ok()) return input.status();
     torch::Tensor mask =
         torch::from_blob(masks_.data(), {active, a}, torch::kUInt8);

@@ -122,7 +122,8 @@ int ActorMain(ShutdownSignal& signal) {
   }
 
   const TrainerOptions& t = options->trainer;
-  PolicyNet policy(PolicyNetOptionsFor(**task, t.hidden, t.layers));
+  PolicyNet policy(
+      PolicyNetOptionsFor(**task, t.hidden, t.layers, t.policy_architecture));
   SamplerOptions sopts;
   sopts.batch_size = options->batch_size;
   sopts.epsilon = options->epsilon;

@@ -310,7 +310,8 @@ int LearnerMain(ShutdownSignal& signal) {
   LagSource source(replay, learner_metrics, options->batch_size, version,
                    resumed.trajectories);
   auto evaluator = ExactEvaluator::Create(
-      **task, /*max_states=*/2'000'000, options->trainer.reward_exponent_final);
+      **task, /*max_states=*/2'000'000, options->trainer.reward_exponent_final,
+      trainer->policy()->options().needs_neighbours());
   signal.OnSignal([&] {
     replay.Cancel();
     store.Close();

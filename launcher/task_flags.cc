@@ -1,6 +1,7 @@
 // Flags that select the task, shared by every ledgfn program.
 #include "launcher/task_flags.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,17 @@ ABSL_FLAG(std::string, set_size, "small", "set: small, medium or large.");
 ABSL_FLAG(std::string, bag_modes_file, "",
           "bag: file with one 13-letter bag (letters a-g) per line to use as "
           "the modes instead of the seeded hash.");
+ABSL_FLAG(std::optional<std::string>, bag_features, std::nullopt,
+          "bag: the networks' feature map, one_hot (each letter's count "
+          "one-hot, 98 floats) or counts (the paper's code's 9: the 7 counts, "
+          "the largest, and whether it reaches 7). Default: one_hot, counts "
+          "with --protocol=paper.");
+ABSL_FLAG(std::string, protocol, "online",
+          "Training protocol: online (ours: one policy step a round on the "
+          "actors' batch) or paper (the LED-GFN paper's code: an online and an "
+          "offline batch of P_B-sampled trajectories from visited objects a "
+          "round, and the paper's bag settings as defaults; docs/results.md). "
+          "Every process of a run must use the same one.");
 ABSL_FLAG(std::string, mis_family, "rb200-300",
           "mis: graph family, rb200-300 (RB-model graphs with 200-300 nodes) "
           "or er-<nodes>-<p> (Erdos-Renyi, e.g. er-100-0.05). Every process "
@@ -48,6 +60,8 @@ TaskOptions TaskOptionsFromFlags() {
   o.hypergrid_r2 = absl::GetFlag(FLAGS_hypergrid_r2);
   o.set_size = absl::GetFlag(FLAGS_set_size);
   o.bag_modes_file = absl::GetFlag(FLAGS_bag_modes_file);
+  o.bag_features = absl::GetFlag(FLAGS_bag_features)
+                       .value_or(ProtocolFlag() == "paper" ? "counts" : "one_hot");
   o.mis_family = absl::GetFlag(FLAGS_mis_family);
   o.mis_train_instances = absl::GetFlag(FLAGS_mis_train_instances);
   o.mis_test_instances = absl::GetFlag(FLAGS_mis_test_instances);
@@ -55,6 +69,8 @@ TaskOptions TaskOptionsFromFlags() {
   o.molecule_data_dir = absl::GetFlag(FLAGS_molecule_data_dir);
   return o;
 }
+
+std::string ProtocolFlag() { return absl::GetFlag(FLAGS_protocol); }
 
 absl::StatusOr<std::unique_ptr<Task>> TaskFromFlags() {
   return MakeTask(TaskOptionsFromFlags());

@@ -1,10 +1,11 @@
 // The task flags (--task, --hypergrid_*, --set_size, --bag_modes_file,
-// --mis_*, --molecule_data_dir), defined once for every ledgfn program that
+// --bag_features, --mis_*, --molecule_data_dir, and --protocol), defined once for every ledgfn program that
 // links this file.
 #ifndef LEDGFN_LAUNCHER_TASK_FLAGS_H_
 #define LEDGFN_LAUNCHER_TASK_FLAGS_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "tasks/registry.h"
@@ -12,6 +13,9 @@
 namespace ledgfn {
 
 TaskOptions TaskOptionsFromFlags();
+// --protocol as given ("online" or "paper"; training_flags.cc parses it). It
+// lives here because it also picks the bag's default feature map.
+std::string ProtocolFlag();
 // MakeTask(TaskOptionsFromFlags()): the task without chemistry, all the
 // replay service needs. The training programs use TaskWithChemistryFromFlags
 // (training_flags.h), which gives the molecule task its energies.

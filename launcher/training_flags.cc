@@ -3,6 +3,7 @@
 // network shape and the objective's needs).
 #include "launcher/training_flags.h"
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,7 @@
 #include "model/compute_setup.h"
 #include "launcher/task_flags.h"
 #include "learner/objective.h"
+#include "learner/protocol.h"
 
 ABSL_FLAG(std::string, objective, "led-subtb",
           "Objective: tb, db, subtb, fl-db, fl-subtb, led-db or led-subtb.");
@@ -30,6 +32,41 @@ ABSL_FLAG(int, potential_steps, 8, "N_phi: r_phi steps per round (LED).");
 ABSL_FLAG(int64_t, window, 0,
           "W: r_phi minibatches come from the newest W trajectories. "
           "0 = 300 x batch size.");
+// The paper protocol's knobs (learner/protocol.h); each also applies to the
+// online protocol where it makes sense.
+ABSL_FLAG(std::optional<int>, offline_batch_size, std::nullopt,
+          "--protocol=paper: objects per offline batch (default 32).");
+ABSL_FLAG(std::optional<int>, potential_window_batches, std::nullopt,
+          "--protocol=paper: r_phi's batches are drawn from this many newest "
+          "batches, online and offline (default 300).");
+ABSL_FLAG(std::optional<bool>, potential_on_policy_batch, std::nullopt,
+          "LED: one more r_phi step on each policy batch, as the paper's code "
+          "adds the decomposition loss to the policy loss. Default: on with "
+          "--protocol=paper, else off.");
+ABSL_FLAG(std::optional<bool>, led_loss_length_squared, std::nullopt,
+          "LED: weight each trajectory's decomposition loss by T'^2, the "
+          "paper's code's (T' mean(phi) - log R)^2. Default: on with "
+          "--protocol=paper, else off.");
+ABSL_FLAG(std::optional<double>, log_z_init, std::nullopt,
+          "Initial log Z. Default: 5 with --protocol=paper, else 0.");
+ABSL_FLAG(std::optional<double>, log_z_min, std::nullopt,
+          "Clamp log Z to at least this after each policy step. Default: 0 "
+          "with --protocol=paper, else no clamp.");
+ABSL_FLAG(std::optional<double>, grad_clip, std::nullopt,
+          "Gradient-norm clip of every step; 0 = none. Default: 0 with "
+          "--protocol=paper (the paper's clip acts on a spent generator, so "
+          "it does nothing), else 10.");
+ABSL_FLAG(std::optional<std::string>, policy_network, std::nullopt,
+          "Vector tasks' policy networks: shared (one trunk, fused heads), "
+          "separate (P_F, P_B and log-flow MLPs) or state_pair (the paper's "
+          "code's: P_F and P_B score each (state, neighbour) pair of "
+          "encodings; a separate log-flow MLP). Default: state_pair with "
+          "--protocol=paper, else shared. Every process of a run must agree.");
+ABSL_FLAG(bool, reference_optimizer_side_effect, false,
+          "Replication knob, off by default: reproduce a side effect of the "
+          "paper's code, where each r_phi step also applies a zero-gradient "
+          "Adam step (momentum only) to the policy, log-flow and log Z "
+          "(docs/results.md measures what it does).");
 // Optimisation.
 ABSL_FLAG(std::optional<int>, batch_size, std::nullopt,
           "Fresh trajectories per policy step. Default: the task's.");
@@ -90,9 +127,51 @@ absl::StatusOr<torch::Device> ParseDevice(const std::string& name) {
 }  // namespace
 
 absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
-  const TaskDefaults d = task.defaults();
+  auto protocol = ParseProtocol(ProtocolFlag());
+  if (!protocol.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--protocol: ", protocol.status().message()));
+  }
+  const bool paper = *protocol == Protocol::kPaper;
+  TaskDefaults d = task.defaults();
+  if (paper) {
+    // The paper's code's bag settings (exps/bag/settings.yaml): 32 online
+    // trajectories a round (and 32 offline), no replay, epsilon 0.1,
+    // lambda 0.99, rates 1e-4 (policy, log F), 1e-2 (log Z), 1e-3 (r_phi),
+    // MLPs of 2 hidden layers of width 16.
+    d.batch_size = 32;
+    d.replay_batch_size = 0;
+    d.epsilon = 0.1;
+    d.subtb_lambda = 0.99;
+    d.policy_lr = 1e-4;
+    d.log_z_lr = 1e-2;
+    d.potential_lr = 1e-3;
+    d.hidden = 16;
+    d.layers = 2;
+  }
   EmbeddedOptions o;
   TrainerOptions& t = o.trainer;
+  t.protocol = *protocol;
+  t.offline_batch_size = absl::GetFlag(FLAGS_offline_batch_size).value_or(32);
+  t.potential_window_batches =
+      absl::GetFlag(FLAGS_potential_window_batches).value_or(300);
+  t.potential_on_policy_batch =
+      absl::GetFlag(FLAGS_potential_on_policy_batch).value_or(paper);
+  t.decomposition_length_squared =
+      absl::GetFlag(FLAGS_led_loss_length_squared).value_or(paper);
+  t.log_z_init = absl::GetFlag(FLAGS_log_z_init).value_or(paper ? 5.0 : 0.0);
+  t.log_z_min = absl::GetFlag(FLAGS_log_z_min).value_or(
+      paper ? 0.0 : -std::numeric_limits<double>::infinity());
+  t.grad_clip = absl::GetFlag(FLAGS_grad_clip).value_or(paper ? 0.0 : 10.0);
+  auto architecture = ParsePolicyArchitecture(
+      absl::GetFlag(FLAGS_policy_network).value_or(paper ? "state_pair" : "shared"));
+  if (!architecture.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--policy_network: ", architecture.status().message()));
+  }
+  t.policy_architecture = *architecture;
+  t.reference_optimizer_side_effect =
+      absl::GetFlag(FLAGS_reference_optimizer_side_effect);
   auto objective = ParseObjective(absl::GetFlag(FLAGS_objective));
   if (!objective.ok()) return objective.status();
   auto variant = ParseLedVariant(absl::GetFlag(FLAGS_led_variant));
@@ -107,7 +186,8 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   t.log_z_lr = absl::GetFlag(FLAGS_log_z_lr).value_or(d.log_z_lr);
   t.potential_lr = absl::GetFlag(FLAGS_potential_lr).value_or(d.potential_lr);
   t.potential_steps = absl::GetFlag(FLAGS_potential_steps);
-  t.led_dropout = absl::GetFlag(FLAGS_led_dropout).value_or(-1.0);
+  // The paper's code drops 20% of a bag's 13 credits (our rule's 0.2 too).
+  t.led_dropout = absl::GetFlag(FLAGS_led_dropout).value_or(paper ? 0.2 : -1.0);
   if (absl::GetFlag(FLAGS_led_dropout).has_value() && t.led_dropout < 0) {
     return absl::InvalidArgumentError("--led_dropout must be in [0, 1)");
   }

@@ -39,7 +39,8 @@ torch::Tensor DrawKeepMask(const TrajectoryBatch& batch, double dropout,
 
 torch::Tensor DecompositionLoss(const torch::Tensor& phi,
                                 const torch::Tensor& keep,
-                                const TrajectoryBatch& batch) {
+                                const TrajectoryBatch& batch,
+                                bool length_squared) {
   torch::Tensor tn = batch.nonstop_lengths.to(phi.scalar_type());
   torch::Tensor has_steps = batch.nonstop_lengths > 0;
   torch::Tensor kept_count = keep.sum(1);
@@ -50,8 +51,10 @@ torch::Tensor DecompositionLoss(const torch::Tensor& phi,
   torch::Tensor mean_phi =
       torch::where(keep > 0, phi, torch::zeros_like(phi)).sum(1) / safe_count;
   torch::Tensor residual = batch.energy / safe_tn - mean_phi;
+  torch::Tensor squared = residual.square();
+  if (length_squared) squared = squared * safe_tn.square();
   torch::Tensor per_traj =
-      torch::where(has_steps, residual.square(), torch::zeros_like(residual));
+      torch::where(has_steps, squared, torch::zeros_like(residual));
   torch::Tensor n = has_steps.sum().clamp_min(1).to(phi.scalar_type());
   return per_traj.sum() / n;
 }

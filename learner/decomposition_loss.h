@@ -3,7 +3,8 @@
 //   l_phi(tau) = ( E(x)/T' - (1/C) sum_{t<T'} z_t phi_t )^2,  C = sum_t z_t,
 //
 // averaged over the trajectories with T' > 0 (T' = 0 has nothing to
-// decompose). z_t ~ Bernoulli(1 - p) over the T' non-stop transitions; if all
+// decompose). With `length_squared` each trajectory's term is weighted by
+// T'^2, i.e. ( E(x) - T' (1/C) sum_t z_t phi_t )^2, the paper's code's form. z_t ~ Bernoulli(1 - p) over the T' non-stop transitions; if all
 // are dropped one is kept uniformly at random.
 #ifndef LEDGFN_LEARNER_DECOMPOSITION_LOSS_H_
 #define LEDGFN_LEARNER_DECOMPOSITION_LOSS_H_
@@ -29,7 +30,8 @@ torch::Tensor DrawKeepMask(const TrajectoryBatch& batch, double dropout,
 // phi, keep: [B, L]. Returns a scalar (zero when no trajectory has T' > 0).
 torch::Tensor DecompositionLoss(const torch::Tensor& phi,
                                 const torch::Tensor& keep,
-                                const TrajectoryBatch& batch);
+                                const TrajectoryBatch& batch,
+                                bool length_squared = false);
 
 }  // namespace ledgfn
 

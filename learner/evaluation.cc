@@ -14,7 +14,7 @@ std::string EvalCsvHeader() {
          "exact_log_z,log_z_error,l1,modes,distinct,top100,"
          "trajectories_per_second,rounds_per_second,skipped_steps,"
          "test_mean_energy,test_best_energy,baseline_energy,top100_score,"
-         "top100_similarity,oracle_objects,oracle_seconds";
+         "top100_similarity,oracle_objects,oracle_seconds,policy_steps";
 }
 
 std::string EvalRowToCsv(const EvalRow& r) {
@@ -23,14 +23,14 @@ std::string EvalRowToCsv(const EvalRow& r) {
   };
   return absl::StrFormat(
       "%d,%d,%.3f,%.6g,%.6g,%.6g,%.6g,%s,%s,%d,%d,%.6g,%.1f,%.2f,%d,%s,%s,%s,"
-      "%s,%s,%s,%s",
+      "%s,%s,%s,%s,%d",
       r.round, r.trajectories, r.seconds, r.policy_loss, r.potential_loss,
       r.log_z, r.exact_log_z, opt(r.log_z_error), opt(r.l1), r.modes,
       r.distinct, r.top100, r.trajectories_per_second, r.rounds_per_second,
       r.skipped_steps, opt(r.test_mean_energy), opt(r.test_best_energy),
       opt(r.baseline_energy), opt(r.top100_score), opt(r.top100_similarity),
       r.oracle_objects ? absl::StrCat(*r.oracle_objects) : "nan",
-      opt(r.oracle_seconds));
+      opt(r.oracle_seconds), r.policy_steps);
 }
 
 void Evaluate(const Task& task, const ObjectTracker& tracker,

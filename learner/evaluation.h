@@ -18,6 +18,7 @@ namespace ledgfn {
 struct EvalRow {
   int64_t round = 0;
   int64_t trajectories = 0;  // sampled so far
+  int64_t policy_steps = 0;  // optimizer steps of the policy so far
   double seconds = 0;
   double policy_loss = 0;
   double potential_loss = 0;

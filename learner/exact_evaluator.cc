@@ -7,13 +7,14 @@
 namespace ledgfn {
 
 absl::StatusOr<std::unique_ptr<ExactEvaluator>> ExactEvaluator::Create(
-    const Task& task, int64_t max_states, double reward_exponent) {
+    const Task& task, int64_t max_states, double reward_exponent,
+    bool neighbours) {
   if (task.exactly_enumerable()) {
     auto graph = EnumerateStateGraph(task, max_states);
     if (!graph.ok()) return graph.status();
     const double log_z = ExactLogZFromGraph(task, *graph, reward_exponent);
     return std::unique_ptr<ExactEvaluator>(new ExactEvaluator(
-        task, *std::move(graph), log_z, reward_exponent));
+        task, *std::move(graph), log_z, reward_exponent, neighbours));
   }
   auto log_z = task.ExactLogZ();
   if (!log_z.ok() || reward_exponent != 1.0) {
@@ -21,12 +22,14 @@ absl::StatusOr<std::unique_ptr<ExactEvaluator>> ExactEvaluator::Create(
                                "' has no exact evaluation");
   }
   return std::unique_ptr<ExactEvaluator>(
-      new ExactEvaluator(task, std::nullopt, *log_z, reward_exponent));
+      new ExactEvaluator(task, std::nullopt, *log_z, reward_exponent,
+                         neighbours));
 }
 
 ExactEvaluator::ExactEvaluator(const Task& task,
                                std::optional<StateGraph> graph,
-                               double exact_log_z, double reward_exponent)
+                               double exact_log_z, double reward_exponent,
+                               bool neighbours)
     : task_(task), graph_(std::move(graph)), exact_log_z_(exact_log_z) {
   if (!graph_) return;
   target_ = ExactTargetDistribution(task, *graph_, reward_exponent);
@@ -42,7 +45,8 @@ ExactEvaluator::ExactEvaluator(const Task& task,
     }
     // The rows are the task's own states: building cannot fail.
     inputs_.push_back(
-        *BuildNetworkInput(task, rows, {len}, /*transitions=*/false));
+        *BuildNetworkInput(task, rows, {len}, /*transitions=*/false,
+                           /*pinned=*/false, neighbours));
   }
   masks_ = torch::from_blob(graph_->forward_masks.data(), {n, a}, torch::kUInt8)
                .to(torch::kBool);

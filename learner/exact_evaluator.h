@@ -31,10 +31,11 @@ struct ExactEvaluation {
 class ExactEvaluator {
  public:
   // NOT_FOUND when the task has neither an enumerable DAG (within
-  // `max_states`) nor a closed-form log Z.
+  // `max_states`) nor a closed-form log Z. `neighbours`: the policies it
+  // evaluates read their states' neighbours (PolicyNetOptions).
   static absl::StatusOr<std::unique_ptr<ExactEvaluator>> Create(
       const Task& task, int64_t max_states = 2'000'000,
-      double reward_exponent = 1.0);
+      double reward_exponent = 1.0, bool neighbours = false);
 
   double exact_log_z() const { return exact_log_z_; }
   bool has_distribution() const { return graph_.has_value(); }
@@ -48,7 +49,7 @@ class ExactEvaluator {
 
  private:
   ExactEvaluator(const Task& task, std::optional<StateGraph> graph,
-                 double exact_log_z, double reward_exponent);
+                 double exact_log_z, double reward_exponent, bool neighbours);
 
   const Task& task_;
   std::optional<StateGraph> graph_;

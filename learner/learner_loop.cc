@@ -81,6 +81,7 @@ absl::Status RunLearnerLoop(
     row.round = round;
     row.trajectories = hooks.trajectories();
     row.seconds = seconds;
+    row.policy_steps = stats->step;
     row.policy_loss = stats->policy_loss;
     row.potential_loss = stats->potential_loss;
     row.log_z = stats->log_z;

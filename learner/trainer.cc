@@ -4,7 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "learner/balance_loss.h"
@@ -40,8 +42,20 @@ absl::Status TrainerOptions::Validate() const {
   if (hidden < 1 || layers < 1) {
     return absl::InvalidArgumentError("hidden width and layers must be >= 1");
   }
-  if (!(grad_clip > 0)) {
-    return absl::InvalidArgumentError("gradient clip must be > 0");
+  if (!(grad_clip >= 0)) {
+    return absl::InvalidArgumentError(
+        "gradient clip must be >= 0 (0 = no clipping)");
+  }
+  if (offline_batch_size < 1 || potential_window_batches < 1) {
+    return absl::InvalidArgumentError(
+        "offline batch size and potential window (batches) must be >= 1");
+  }
+  if (!std::isfinite(log_z_init) || std::isnan(log_z_min) ||
+      log_z_min > log_z_init) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "log Z must start finite and at or above its minimum, got init %g, "
+        "min %g",
+        log_z_init, log_z_min));
   }
   for (double beta : {reward_exponent, reward_exponent_final}) {
     if (!(beta > 0) || !std::isfinite(beta)) {
@@ -59,6 +73,13 @@ absl::Status TrainerOptions::Validate() const {
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     const Task& task, const TrainerOptions& options) {
   if (absl::Status s = options.Validate(); !s.ok()) return s;
+  if (options.protocol == Protocol::kPaper &&
+      (!task.can_step_back() || task.has_instances() ||
+       task.graph() != nullptr || task.fragment_tree_layout() != nullptr)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the paper protocol samples offline trajectories backward, which "
+        "task '", task.name(), "' does not support (bag, hypergrid, set do)"));
+  }
   return std::unique_ptr<Trainer>(new Trainer(task, options));
 }
 
@@ -69,7 +90,12 @@ Trainer::Trainer(const Task& task, const TrainerOptions& options)
       last_conditional_log_z_(std::numeric_limits<double>::quiet_NaN()),
       rng_(options.seed) {
   torch::manual_seed(options.seed);
-  policy_ = PolicyNet(PolicyNetOptionsFor(task, options.hidden, options.layers));
+  policy_ = PolicyNet(PolicyNetOptionsFor(task, options.hidden, options.layers,
+                                          options.policy_architecture));
+  if (options.log_z_init != 0) {
+    torch::NoGradGuard no_grad;
+    policy_->log_z().fill_(options.log_z_init);
+  }
   potential_ = PotentialNet(
       PotentialNetOptionsFor(task, options.hidden, options.layers));
   policy_->to(options.device);
@@ -110,6 +136,7 @@ absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
   for (const auto& r : refs) ptrs.push_back(r.get());
   // Bound for a GPU, the batch is assembled in pinned memory and copied
   // asynchronously: the host goes on to the next kernels meanwhile.
+  inputs.neighbours = policy_->options().needs_neighbours();
   auto batch = BuildTrajectoryBatch(task_, ptrs,
                                     UsesPartialEnergies(options_.objective),
                                     /*pinned=*/options_.device.is_cuda(),
@@ -135,9 +162,17 @@ bool Trainer::ApplyStep(double value, torch::Tensor loss,
   }
   optimizer.zero_grad();
   loss.backward();
-  ClipGradNorm(params, options_.grad_clip);
+  if (options_.grad_clip > 0) ClipGradNorm(params, options_.grad_clip);
   optimizer.step();
   return true;
+}
+
+void Trainer::ReferenceSideEffect() {
+  // LibTorch 1.13's zero_grad, like torch 1.13's default, zeroes the
+  // gradients it has rather than dropping them, so Adam steps every
+  // parameter that has had a gradient with a zero one: by momentum alone.
+  policy_optimizer_->zero_grad();
+  policy_optimizer_->step();
 }
 
 absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLoss(
@@ -179,6 +214,10 @@ absl::StatusOr<double> Trainer::PolicyStep(
   // The one host synchronisation of a step: the value is logged anyway.
   const double value = loss->item<double>();
   ApplyStep(value, *loss, *policy_optimizer_, policy_->parameters());
+  if (options_.log_z_min > -std::numeric_limits<double>::infinity()) {
+    torch::NoGradGuard no_grad;
+    policy_->log_z().clamp_min_(options_.log_z_min);
+  }
   ++step_;
   return value;
 }
@@ -190,7 +229,8 @@ absl::StatusOr<double> Trainer::PotentialStep(
   if (!batch.ok()) return batch.status();
   torch::Tensor phi = potential_->forward(batch->transitions);
   torch::Tensor keep = DrawKeepMask(*batch, options_.led_dropout, rng_);
-  torch::Tensor loss = DecompositionLoss(phi, keep, *batch);
+  torch::Tensor loss = DecompositionLoss(
+      phi, keep, *batch, options_.decomposition_length_squared);
   const double value = loss.item<double>();
   ApplyStep(value, loss, *potential_optimizer_, potential_->parameters());
   return value;
@@ -253,30 +293,128 @@ absl::Status Trainer::Load(torch::serialize::InputArchive& archive) {
 }
 
 absl::StatusOr<RoundStats> Trainer::Round(TrajectorySource& source) {
+  return options_.protocol == Protocol::kPaper ? PaperRound(source)
+                                               : OnlineRound(source);
+}
+
+namespace {
+
+// Times a call into `seconds`.
+template <typename Call>
+auto Timed(double& seconds, Call&& call) {
+  const absl::Time start = absl::Now();
+  auto result = call();
+  seconds += absl::ToDoubleSeconds(absl::Now() - start);
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<RoundStats> Trainer::OnlineRound(TrajectorySource& source) {
   RoundStats stats;
-  // Times a call into `seconds`.
-  auto timed = [](double& seconds, auto&& call) {
-    const absl::Time start = absl::Now();
-    auto result = call();
-    seconds += absl::ToDoubleSeconds(absl::Now() - start);
-    return result;
-  };
-  if (UsesLearnedCredits(options_.objective) && options_.potential_steps > 0) {
-    double total = 0;
+  const bool led = UsesLearnedCredits(options_.objective);
+  double potential_total = 0;
+  int potential_steps = 0;
+  if (led) {
     for (int i = 0; i < options_.potential_steps; ++i) {
-      auto refs = timed(stats.wait_seconds, [&] { return source.PotentialBatch(); });
+      auto refs = Timed(stats.wait_seconds, [&] { return source.PotentialBatch(); });
       if (!refs.ok()) return refs.status();
-      auto loss = timed(stats.potential_seconds, [&] { return PotentialStep(*refs); });
+      auto loss = Timed(stats.potential_seconds, [&] { return PotentialStep(*refs); });
       if (!loss.ok()) return loss.status();
-      total += *loss;
+      if (options_.reference_optimizer_side_effect) ReferenceSideEffect();
+      potential_total += *loss;
+      ++potential_steps;
     }
-    stats.potential_loss = total / options_.potential_steps;
   }
-  auto refs = timed(stats.wait_seconds, [&] { return source.PolicyBatch(); });
+  auto refs = Timed(stats.wait_seconds, [&] { return source.PolicyBatch(); });
   if (!refs.ok()) return refs.status();
-  auto loss = timed(stats.policy_seconds, [&] { return PolicyStep(*refs); });
+  auto loss = Timed(stats.policy_seconds, [&] { return PolicyStep(*refs); });
   if (!loss.ok()) return loss.status();
+  if (led && options_.potential_on_policy_batch) {
+    auto potential = Timed(stats.potential_seconds, [&] { return PotentialStep(*refs); });
+    if (!potential.ok()) return potential.status();
+    potential_total += *potential;
+    ++potential_steps;
+  }
+  if (potential_steps > 0) stats.potential_loss = potential_total / potential_steps;
   stats.policy_loss = *loss;
+  stats.step = step_;
+  stats.log_z = ReportedLogZ();
+  stats.skipped_steps = skipped_;
+  return stats;
+}
+
+absl::Status Trainer::Visit(const std::vector<TrajectoryRef>& batch) {
+  for (const TrajectoryRef& t : batch) {
+    if (absl::Status s = visited_.Add(task_, *t); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<TrajectoryRef>> Trainer::OfflineBatch() {
+  if (visited_.size() == 0) {
+    return absl::FailedPreconditionError(
+        "no visited object to draw an offline batch from");
+  }
+  BackwardSampleOptions options;
+  options.uniform_backward = options_.uniform_backward;
+  options.partial_energies = UsesPartialEnergies(options_.objective);
+  options.device = options_.device;
+  return SampleBackward(task_, policy_,
+                        visited_.Draw(options_.offline_batch_size, rng_),
+                        options, rng_);
+}
+
+absl::Status Trainer::TrainOnBatch(std::vector<TrajectoryRef> batch,
+                                   RoundStats& stats) {
+  batch_window_.push_back(std::move(batch));
+  while (batch_window_.size() >
+         static_cast<size_t>(options_.potential_window_batches)) {
+    batch_window_.pop_front();
+  }
+  const std::vector<TrajectoryRef>& current = batch_window_.back();
+  const bool led = UsesLearnedCredits(options_.objective);
+  if (led) {
+    for (int i = 0; i < options_.potential_steps; ++i) {
+      std::uniform_int_distribution<size_t> pick(0, batch_window_.size() - 1);
+      const std::vector<TrajectoryRef>& drawn = batch_window_[pick(rng_)];
+      auto loss = Timed(stats.potential_seconds, [&] { return PotentialStep(drawn); });
+      if (!loss.ok()) return loss.status();
+      if (options_.reference_optimizer_side_effect) ReferenceSideEffect();
+      stats.potential_loss += *loss;
+    }
+  }
+  auto loss = Timed(stats.policy_seconds, [&] { return PolicyStep(current); });
+  if (!loss.ok()) return loss.status();
+  stats.policy_loss += *loss;
+  if (led && options_.potential_on_policy_batch) {
+    auto potential = Timed(stats.potential_seconds, [&] { return PotentialStep(current); });
+    if (!potential.ok()) return potential.status();
+    stats.potential_loss += *potential;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RoundStats> Trainer::PaperRound(TrajectorySource& source) {
+  RoundStats stats;
+  auto online = Timed(stats.wait_seconds, [&] { return source.PolicyBatch(); });
+  if (!online.ok()) return online.status();
+  if (absl::Status s = Visit(*online); !s.ok()) return s;
+  if (absl::Status s = TrainOnBatch(*std::move(online), stats); !s.ok()) {
+    return s;
+  }
+  auto offline = Timed(stats.policy_seconds, [&] { return OfflineBatch(); });
+  if (!offline.ok()) return offline.status();
+  if (absl::Status s = TrainOnBatch(*std::move(offline), stats); !s.ok()) {
+    return s;
+  }
+  // Means over the round's two policy steps and its r_phi steps.
+  stats.policy_loss /= 2;
+  if (UsesLearnedCredits(options_.objective)) {
+    const int per_batch =
+        options_.potential_steps + (options_.potential_on_policy_batch ? 1 : 0);
+    if (per_batch > 0) stats.potential_loss /= 2 * per_batch;
+  }
   stats.step = step_;
   stats.log_z = ReportedLogZ();
   stats.skipped_steps = skipped_;

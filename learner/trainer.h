@@ -1,7 +1,21 @@
-// The learner's training round (DESIGN §2.2):
-//   LED objectives: N_phi potential steps, each on a minibatch from the newest
-//   window (TrajectorySource::PotentialBatch), then one policy step;
-//   other objectives: one policy step.
+// The learner's training round (DESIGN §2.2), by protocol (protocol.h):
+//   kOnline: LED objectives: N_phi potential steps, each on a minibatch from
+//   the newest window (TrajectorySource::PotentialBatch), then one policy
+//   step; other objectives: one policy step.
+//   kPaper: the online batch (TrajectorySource::PolicyBatch), then an
+//   offline batch (objects drawn uniformly from the distinct visited ones,
+//   trajectories sampled backward with P_B: backward_sampler.h); each batch
+//   joins the window of the newest `potential_window_batches` batches and
+//   gets, for LED, N_phi potential steps (each on one whole batch drawn
+//   uniformly from that window) and then a policy step.
+// Options that reproduce the paper's code: log Z starts at `log_z_init` and
+// is clamped to >= `log_z_min` after each policy step; no gradient clipping
+// (grad_clip 0); the decomposition loss weighted by T'^2; an r_phi step on
+// each policy batch (the reference adds the decomposition loss to the policy
+// loss); and, as a replication knob only, the reference's optimizer side
+// effect: every r_phi step also applies a zero-gradient Adam step to the
+// policy and log Z (its zero_grad leaves zero gradients, so Adam moves them
+// by momentum alone).
 // The policy step recomputes log P_F / log P_B from the stored actions, uses
 // the objective's credits (detached for LED) and clips the gradient norm.
 // A step whose loss is not finite is skipped and counted (never reaches the
@@ -21,6 +35,8 @@
 
 #include <torch/torch.h>
 
+#include <deque>
+#include <limits>
 #include <memory>
 #include <random>
 #include <vector>
@@ -29,7 +45,9 @@
 #include "model/policy_net.h"
 #include "model/potential_net.h"
 #include "tasks/task.h"
+#include "learner/backward_sampler.h"
 #include "learner/objective.h"
+#include "learner/protocol.h"
 #include "learner/trajectory_batch.h"
 #include "learner/trajectory_source.h"
 
@@ -47,9 +65,26 @@ struct TrainerOptions {
   // Dropout probability of the decomposition loss; < 0 means the paper's
   // rule (0.1 when T' < 10, else 0.2).
   double led_dropout = -1;
-  double grad_clip = 10.0;
+  double grad_clip = 10.0;  // gradient-norm clip; 0 = none
   int hidden = 256;
   int layers = 2;
+  // Vector tasks' policy networks (policy_net.h).
+  PolicyArchitecture policy_architecture = PolicyArchitecture::kSharedTrunk;
+  Protocol protocol = Protocol::kOnline;
+  // kPaper: objects per offline batch, and how many of the newest batches
+  // (both kinds) r_phi's batches are drawn from.
+  int offline_batch_size = 32;
+  int potential_window_batches = 300;
+  // LED: one more r_phi step on each policy batch (after the policy step,
+  // whose credits come from the same, not yet updated, r_phi).
+  bool potential_on_policy_batch = false;
+  // LED: weight each trajectory's decomposition loss by T'^2, as the paper's
+  // code does ((T' mean(phi) - log R)^2 instead of (E/T' - mean(phi))^2).
+  bool decomposition_length_squared = false;
+  double log_z_init = 0;
+  double log_z_min = -std::numeric_limits<double>::infinity();
+  // Replication knob (off by default; see the header comment).
+  bool reference_optimizer_side_effect = false;
   // Reward exponent beta: the objectives see the energies beta * E, i.e.
   // the target R(x)^beta. It goes linearly from `reward_exponent` to
   // `reward_exponent_final` over the first `reward_exponent_anneal_steps`
@@ -90,6 +125,11 @@ class Trainer {
   // value before the update (NaN if the step was skipped).
   absl::StatusOr<double> PotentialStep(const std::vector<TrajectoryRef>& batch);
   absl::StatusOr<double> PolicyStep(const std::vector<TrajectoryRef>& batch);
+  // kPaper: records the objects of an online batch in the offline pool.
+  absl::Status Visit(const std::vector<TrajectoryRef>& batch);
+  // kPaper: an offline batch of `offline_batch_size` trajectories sampled
+  // backward from visited objects (FAILED_PRECONDITION while none is).
+  absl::StatusOr<std::vector<TrajectoryRef>> OfflineBatch();
 
   // The policy loss on a batch without updating anything (for tests).
   absl::StatusOr<torch::Tensor> ComputePolicyLoss(const TrajectoryBatch& batch);
@@ -102,6 +142,9 @@ class Trainer {
   double ReportedLogZ() const;
   // beta at the current step (see TrainerOptions::reward_exponent).
   double RewardExponent() const;
+
+  // The paper protocol's pool of offline objects (empty otherwise).
+  const VisitedObjects& visited() const { return visited_; }
 
   // Writes the training state into `archive`.
   void Save(torch::serialize::OutputArchive& archive) const;
@@ -125,6 +168,14 @@ class Trainer {
   bool ApplyStep(double value, torch::Tensor loss,
                  torch::optim::Optimizer& optimizer,
                  const std::vector<torch::Tensor>& params);
+  absl::StatusOr<RoundStats> OnlineRound(TrajectorySource& source);
+  absl::StatusOr<RoundStats> PaperRound(TrajectorySource& source);
+  // kPaper's training on one batch: it joins the window; LED: N_phi r_phi
+  // steps on window batches; then the policy step. Adds to `stats`.
+  absl::Status TrainOnBatch(std::vector<TrajectoryRef> batch,
+                            RoundStats& stats);
+  // The reference code's side effect after an r_phi step (see above).
+  void ReferenceSideEffect();
 
   const Task& task_;
   TrainerOptions options_;
@@ -137,6 +188,9 @@ class Trainer {
   std::unique_ptr<torch::optim::Adam> policy_optimizer_;
   std::unique_ptr<torch::optim::Adam> potential_optimizer_;
   std::mt19937_64 rng_;
+  // kPaper state. Not in checkpoints: a resumed learner starts them empty.
+  VisitedObjects visited_;
+  std::deque<std::vector<TrajectoryRef>> batch_window_;
   int64_t step_ = 0;
   int64_t skipped_ = 0;
 };

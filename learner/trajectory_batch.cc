@@ -95,8 +95,9 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
   }
   TrajectoryBatch out;
   if (inputs.states) {
-    auto state_input = BuildNetworkInput(task, state_rows, {batch, L + 1},
-                                         /*transitions=*/false, pinned);
+    auto state_input =
+        BuildNetworkInput(task, state_rows, {batch, L + 1},
+                          /*transitions=*/false, pinned, inputs.neighbours);
     if (!state_input.ok()) return state_input.status();
     out.states = *std::move(state_input);
   }

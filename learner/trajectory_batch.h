@@ -76,6 +76,8 @@ struct TrajectoryBatch {
 struct BatchInputs {
   bool states = true;
   bool transitions = true;
+  // The states' neighbours too (state-pair policies: policy_net.h).
+  bool neighbours = false;
 };
 
 // Validates every trajectory against the task of its instance (Task::Instance

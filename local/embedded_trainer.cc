@@ -98,11 +98,12 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
                                         options.replay_selector, options.window});
   TaskEnergyOracle task_oracle(task);
   MeteredOracle oracle(task_oracle);
-  auto evaluator = ExactEvaluator::Create(  // optional
-      task, /*max_states=*/2'000'000, topts.reward_exponent_final);
-
   const PolicyNetOptions net_options =
-      PolicyNetOptionsFor(task, topts.hidden, topts.layers);
+      PolicyNetOptionsFor(task, topts.hidden, topts.layers,
+                          topts.policy_architecture);
+  auto evaluator = ExactEvaluator::Create(  // optional
+      task, /*max_states=*/2'000'000, topts.reward_exponent_final,
+      net_options.needs_neighbours());
   SamplerOptions sopts;
   sopts.batch_size = options.batch_size;
   sopts.epsilon = options.epsilon;

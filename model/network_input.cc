@@ -84,12 +84,55 @@ absl::Status ValidateRow(const Task& kind, const NetworkRow& row, size_t index,
   return absl::OkStatus();
 }
 
+// Fills out.forward_neighbours and out.backward_neighbours (see the header).
+void AddNeighbourFeatures(const Task& kind, absl::Span<const NetworkRow> rows,
+                          const std::vector<int64_t>& shape, bool pinned,
+                          NetworkInput& out) {
+  const int64_t F = kind.feature_size();
+  const int64_t A = kind.num_forward_actions();
+  const int64_t B = kind.num_backward_actions();
+  const int64_t n = static_cast<int64_t>(rows.size());
+  auto options = torch::TensorOptions().dtype(torch::kFloat).pinned_memory(pinned);
+  out.forward_neighbours = torch::zeros({n, A, F}, options);
+  out.backward_neighbours = torch::zeros({n, B, F}, options);
+  float* fwd = out.forward_neighbours.data_ptr<float>();
+  float* bwd = out.backward_neighbours.data_ptr<float>();
+  std::vector<uint8_t> mask(std::max(A, B));
+  State neighbour;
+  for (int64_t r = 0; r < n; ++r) {
+    const NetworkRow& row = rows[r];
+    if (row.task == nullptr) continue;
+    const Task& task = *row.task;
+    task.ForwardMask(*row.state, mask.data());
+    for (int64_t a = 0; a < A; ++a) {
+      if (!mask[a]) continue;
+      neighbour = *row.state;
+      if (a != task.stop_action()) task.Step(neighbour, static_cast<int>(a));
+      task.Features(neighbour, fwd + (r * A + a) * F);
+    }
+    task.BackwardMask(*row.state, mask.data());
+    for (int64_t b = 0; b < B; ++b) {
+      if (!mask[b]) continue;
+      neighbour = *row.state;
+      task.StepBack(neighbour, static_cast<int>(b));
+      task.Features(neighbour, bwd + (r * B + b) * F);
+    }
+  }
+  std::vector<int64_t> fwd_shape = shape, bwd_shape = shape;
+  fwd_shape.insert(fwd_shape.end(), {A, F});
+  bwd_shape.insert(bwd_shape.end(), {B, F});
+  out.forward_neighbours = out.forward_neighbours.view(fwd_shape);
+  out.backward_neighbours = out.backward_neighbours.view(bwd_shape);
+}
+
 }  // namespace
 
 NetworkInput NetworkInput::To(const torch::Device& device) const {
   if (device.is_cpu()) return *this;
   NetworkInput out = *this;
   out.features = ToDeviceNonBlocking(features, device);
+  out.forward_neighbours = ToDeviceNonBlocking(forward_neighbours, device);
+  out.backward_neighbours = ToDeviceNonBlocking(backward_neighbours, device);
   out.graph = graph.To(device);
   out.fragments = fragments.To(device);
   return out;
@@ -97,7 +140,14 @@ NetworkInput NetworkInput::To(const torch::Device& device) const {
 
 absl::StatusOr<NetworkInput> BuildNetworkInput(
     const Task& kind, absl::Span<const NetworkRow> rows,
-    std::vector<int64_t> shape, bool transitions, bool pinned) {
+    std::vector<int64_t> shape, bool transitions, bool pinned,
+    bool neighbours) {
+  if (neighbours && (transitions || KindOf(kind) != InputKind::kVector ||
+                     !kind.can_step_back())) {
+    return absl::InvalidArgumentError(
+        "neighbour features need states (not transitions) of a vector task "
+        "with backward dynamics");
+  }
   int64_t count = 1;
   for (int64_t d : shape) {
     if (d < 0) return absl::InvalidArgumentError("negative dimension in shape");
@@ -155,6 +205,7 @@ absl::StatusOr<NetworkInput> BuildNetworkInput(
     std::vector<int64_t> dense_shape = shape;
     dense_shape.push_back(width);
     out.features = out.features.view(dense_shape);
+    if (neighbours) AddNeighbourFeatures(kind, rows, shape, pinned, out);
   }
   out.shape = std::move(shape);
   return out;

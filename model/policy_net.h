@@ -6,8 +6,19 @@
 // plus a separate learned scalar log Z (optimised with its own learning rate).
 //
 // Three modes, fixed by the options:
-//  * vector tasks (num_node_labels == 0): an MLP trunk on the state features
-//    and one fused output layer;
+//  * vector tasks (num_node_labels == 0), by `architecture`:
+//    - kSharedTrunk: an MLP trunk on the state features and one fused output
+//      layer;
+//    - kSeparate: three MLPs of the trunk's shape on the features, one each
+//      for the P_F logits, the P_B logits and the log-flow;
+//    - kStatePair (the paper's code's "ssr" policies): the logit of forward
+//      action a at s is scorer_F(enc_F(f(s)), enc_F(f(s'))) for its child s'
+//      (s itself for the stop), of backward action b scorer_B(enc_B(f(s)),
+//      enc_B(f(p))) for its parent p, where each encoder is an MLP with one
+//      hidden layer of width `hidden` to an embedding of width `hidden`, and
+//      each scorer one with one hidden layer on the two embeddings; the
+//      log-flow is a separate MLP of the trunk's shape. Its input must carry
+//      the neighbours' features (network_input.h: needs_neighbours());
 //  * graph tasks (num_node_labels > 0): a GIN (gin.h) of depth `layers` and
 //    width `hidden` over the node labels; a per-node Linear(hidden, 2) gives
 //    node v's forward and backward logit (action v acts on node v), padded
@@ -32,6 +43,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
 #include "tasks/molecule/fragment_tree.h"
 #include "model/fragment_encoder.h"
 #include "model/gin.h"
@@ -40,6 +54,11 @@
 #include "tasks/task.h"
 
 namespace ledgfn {
+
+enum class PolicyArchitecture { kSharedTrunk, kSeparate, kStatePair };
+// "shared", "separate" or "state_pair"; INVALID_ARGUMENT otherwise.
+absl::StatusOr<PolicyArchitecture> ParsePolicyArchitecture(
+    absl::string_view name);
 
 struct PolicyNetOptions {
   // Vector mode only (graph mode: one logit per node, whatever the graph).
@@ -53,14 +72,24 @@ struct PolicyNetOptions {
   // max_blocks > 0 = fragment-tree mode over this layout (then
   // num_forward_actions and num_backward_actions are the layout's).
   FragmentTreeLayout fragment_tree;
+  // Vector mode's networks (graph and fragment modes ignore it).
+  PolicyArchitecture architecture = PolicyArchitecture::kSharedTrunk;
 
   bool fragment_mode() const { return fragment_tree.max_blocks > 0; }
+  // Whether the network reads its states' neighbours (BuildNetworkInput's
+  // `neighbours`).
+  bool needs_neighbours() const {
+    return num_node_labels == 0 && !fragment_mode() &&
+           architecture == PolicyArchitecture::kStatePair;
+  }
 };
 
 // The options for `task`'s kind: graph mode iff task.graph() != nullptr,
 // else fragment-tree mode iff task.fragment_tree_layout() != nullptr.
-PolicyNetOptions PolicyNetOptionsFor(const Task& task, int64_t hidden,
-                                     int64_t layers);
+// `architecture` applies to vector mode only.
+PolicyNetOptions PolicyNetOptionsFor(
+    const Task& task, int64_t hidden, int64_t layers,
+    PolicyArchitecture architecture = PolicyArchitecture::kSharedTrunk);
 
 struct PolicyOutputs {
   torch::Tensor forward_logits;   // [..., num_forward_actions or max_nodes]
@@ -91,11 +120,18 @@ class PolicyNetImpl : public torch::nn::Module {
  private:
   PolicyOutputs GraphForward(const NetworkInput& input);
   PolicyOutputs FragmentForward(const NetworkInput& input);
+  PolicyOutputs StatePairForward(const NetworkInput& input);
 
   PolicyNetOptions options_;
   // Vector mode (the only modules registered in that mode, in this order).
   torch::nn::Sequential trunk_;
   torch::nn::Linear head_{nullptr};
+  // Vector mode with separate networks (state pairs: encoders and scorers).
+  Mlp forward_net_{nullptr};
+  Mlp backward_net_{nullptr};
+  Mlp flow_net_{nullptr};
+  Mlp forward_scorer_{nullptr};
+  Mlp backward_scorer_{nullptr};
   // Graph mode.
   Gin gin_{nullptr};
   torch::nn::Linear node_head_{nullptr};

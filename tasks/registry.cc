@@ -61,6 +61,25 @@ absl::StatusOr<std::unique_ptr<Task>> MakeHypergrid(const TaskOptions& o) {
       o.hypergrid_r2));
 }
 
+absl::StatusOr<std::unique_ptr<Task>> MakeBag(const TaskOptions& o) {
+  absl::StatusOr<BagFeatures> features = ParseBagFeatures(o.bag_features);
+  if (!features.ok()) return features.status();
+  std::unique_ptr<BagTask> task;
+  if (o.bag_modes_file.empty()) {
+    task = std::make_unique<BagTask>();
+  } else {
+    absl::StatusOr<std::vector<State>> modes =
+        LoadBagModesFile(o.bag_modes_file, BagTask::kDefaultLetters,
+                         BagTask::kDefaultMaxSize);
+    if (!modes.ok()) return modes.status();
+    task = std::make_unique<BagTask>(BagTask::kDefaultLetters,
+                                     BagTask::kDefaultMaxSize,
+                                     BagTask::kDefaultThreshold, *modes);
+  }
+  task->set_features(*features);
+  return std::unique_ptr<Task>(std::move(task));
+}
+
 absl::StatusOr<std::unique_ptr<Task>> MakeMolecule(const TaskOptions& o) {
   if (o.molecule_data_dir.empty()) {
     return absl::InvalidArgumentError(
@@ -86,18 +105,7 @@ absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options) {
     if (!task.ok()) return task.status();
     return std::unique_ptr<Task>(*std::move(task));
   }
-  if (options.name == "bag") {
-    if (options.bag_modes_file.empty()) {
-      return std::unique_ptr<Task>(std::make_unique<BagTask>());
-    }
-    absl::StatusOr<std::vector<State>> modes =
-        LoadBagModesFile(options.bag_modes_file, BagTask::kDefaultLetters,
-                         BagTask::kDefaultMaxSize);
-    if (!modes.ok()) return modes.status();
-    return std::unique_ptr<Task>(std::make_unique<BagTask>(
-        BagTask::kDefaultLetters, BagTask::kDefaultMaxSize,
-        BagTask::kDefaultThreshold, *std::move(modes)));
-  }
+  if (options.name == "bag") return MakeBag(options);
   if (options.name == "mis") {
     MisFamilyOptions mis;
     mis.family = options.mis_family;

@@ -28,6 +28,9 @@ struct TaskOptions {
   // Optional file with one 13-letter bag per line (letters 'a'..'g' or
   // 'A'..'G'); empty uses the seeded hash modes.
   std::string bag_modes_file;
+  // The bag's feature map: "one_hot" (default) or "counts" (the paper's
+  // code's 9 features; tasks/bag/bag_task.h).
+  std::string bag_features = "one_hot";
   // mis: the graph family ("rb200-300", "er-<nodes>-<edge probability>"),
   // or edge-list files (then the family is named after their contents).
   std::string mis_family = "rb200-300";

@@ -2,6 +2,7 @@
 // virtuals.
 #include "tasks/task.h"
 
+#include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -15,6 +16,11 @@
 #include "absl/strings/str_join.h"
 
 namespace ledgfn {
+
+void Task::StepBack(State& /*s*/, int /*backward_action*/) const {
+  // Callers check can_step_back() first (learner/backward_sampler.h).
+  assert(false && "StepBack on a task without backward dynamics");
+}
 
 absl::StatusOr<double> Task::ExactLogZ() const {
   return absl::UnimplementedError(

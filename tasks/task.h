@@ -99,6 +99,17 @@ class Task {
   virtual void Step(State& s, int action) const = 0;
   // The backward action that undoes non-stop forward action `action`.
   virtual int BackwardAction(int action) const { return action; }
+  // Backward dynamics, for sampling trajectories backward from an object
+  // with P_B (the paper's offline batches). Only tasks whose
+  // can_step_back() is true implement them:
+  //  * StepBack applies a valid backward action to `s` in place, giving the
+  //    parent p with Step(p, ForwardActionOf(b)) == s;
+  //  * ForwardActionOf(b) is the forward action that BackwardAction maps to b.
+  virtual bool can_step_back() const { return false; }
+  virtual void StepBack(State& s, int backward_action) const;
+  virtual int ForwardActionOf(int backward_action) const {
+    return backward_action;
+  }
   // True when `s` is an object the trajectory must end at without a stop
   // action (tasks without stop only).
   virtual bool IsTerminal(const State& s) const = 0;

@@ -54,7 +54,26 @@ void BagTask::BackwardMask(const State& s, uint8_t* mask) const {
   for (int l = 0; l < num_letters_; ++l) mask[l] = s[l] > 0;
 }
 
+absl::StatusOr<BagFeatures> ParseBagFeatures(absl::string_view name) {
+  if (name == "one_hot") return BagFeatures::kOneHot;
+  if (name == "counts") return BagFeatures::kCounts;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown bag features '", name, "' (expected one_hot or counts)"));
+}
+
+int BagTask::feature_size() const {
+  return features_ == BagFeatures::kCounts ? num_letters_ + 2
+                                           : num_letters_ * (max_size_ + 1);
+}
+
 void BagTask::Features(const State& s, float* out) const {
+  if (features_ == BagFeatures::kCounts) {
+    for (int l = 0; l < num_letters_; ++l) out[l] = static_cast<float>(s[l]);
+    const int max_count = MaxCount(s);
+    out[num_letters_] = static_cast<float>(max_count);
+    out[num_letters_ + 1] = max_count >= threshold_ ? 1.0f : 0.0f;
+    return;
+  }
   const int width = max_size_ + 1;
   std::fill(out, out + num_letters_ * width, 0.0f);
   for (int l = 0; l < num_letters_; ++l) out[l * width + s[l]] = 1.0f;

@@ -16,7 +16,9 @@
 //    == 0, i.e. about a quarter of them. Alternatively an explicit list
 //    (e.g. from --bag_modes_file) replaces the hash: exactly the listed bags
 //    are modes, whatever their letter counts.
-//  * Features: one-hot of each letter's count, L * (M + 1) floats.
+//  * Features (BagFeatures): kOneHot (default), one-hot of each letter's
+//    count, L * (M + 1) floats; or kCounts, the paper's code's L + 2 floats:
+//    each letter's count, the largest count, and 1 if that is >= K else 0.
 //  * Preconditions (the constructor does not check them): 1 <= L <= 8,
 //    1 <= M <= 255 (counts are packed one byte per letter), 1 <= K.
 #ifndef LEDGFN_TASKS_BAG_BAG_TASK_H_
@@ -32,6 +34,10 @@
 #include "tasks/task.h"
 
 namespace ledgfn {
+
+enum class BagFeatures { kOneHot, kCounts };
+// "one_hot" or "counts"; INVALID_ARGUMENT otherwise.
+absl::StatusOr<BagFeatures> ParseBagFeatures(absl::string_view name);
 
 class BagTask : public Task {
  public:
@@ -59,10 +65,13 @@ class BagTask : public Task {
   int max_size() const { return max_size_; }
   int threshold() const { return threshold_; }
   bool has_explicit_modes() const { return explicit_modes_; }
+  // The feature map (before the task is shared: not thread-safe).
+  void set_features(BagFeatures features) { features_ = features; }
+  BagFeatures features() const { return features_; }
 
   std::string name() const override { return "bag"; }
   int state_size() const override { return num_letters_; }
-  int feature_size() const override { return num_letters_ * (max_size_ + 1); }
+  int feature_size() const override;
   int num_forward_actions() const override { return num_letters_ + 1; }
   int num_backward_actions() const override { return num_letters_; }
   bool has_stop_action() const override { return true; }
@@ -72,6 +81,10 @@ class BagTask : public Task {
   void ForwardMask(const State& s, uint8_t* mask) const override;
   void BackwardMask(const State& s, uint8_t* mask) const override;
   void Step(State& s, int action) const override { ++s[action]; }
+  bool can_step_back() const override { return true; }
+  void StepBack(State& s, int backward_action) const override {
+    --s[backward_action];
+  }
   bool IsTerminal(const State& /*s*/) const override { return false; }
   int Level(const State& s) const override;
 
@@ -101,6 +114,7 @@ class BagTask : public Task {
   bool explicit_modes_ = false;
   absl::flat_hash_set<uint64_t> modes_;  // Packed counts; explicit modes only.
   double mode_energy_, frequent_energy_, base_energy_;
+  BagFeatures features_ = BagFeatures::kOneHot;
 };
 
 // Parses a modes list: one bag per line written as max_size letters from

@@ -58,6 +58,10 @@ class HypergridTask : public Task {
   void ForwardMask(const State& s, uint8_t* mask) const override;
   void BackwardMask(const State& s, uint8_t* mask) const override;
   void Step(State& s, int action) const override { ++s[action]; }
+  bool can_step_back() const override { return true; }
+  void StepBack(State& s, int backward_action) const override {
+    --s[backward_action];
+  }
   bool IsTerminal(const State& /*s*/) const override { return false; }
   int Level(const State& s) const override;
 

@@ -56,6 +56,10 @@ class SetTask : public Task {
   void ForwardMask(const State& s, uint8_t* mask) const override;
   void BackwardMask(const State& s, uint8_t* mask) const override;
   void Step(State& s, int action) const override { s[action] = 1; }
+  bool can_step_back() const override { return true; }
+  void StepBack(State& s, int backward_action) const override {
+    s[backward_action] = 0;
+  }
   bool IsTerminal(const State& s) const override {
     return Level(s) == target_size_;
   }

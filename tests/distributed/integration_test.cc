@@ -189,6 +189,22 @@ TEST_F(DistributedTest, HypergridSubTbReachesTheEmbeddedThreshold) {
   EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
 }
 
+// The paper protocol across processes: actors sample the online batches
+// with the state-pair policy (reading their states' neighbours), the learner
+// adds the offline batches it samples backward itself: two policy steps a
+// round, and no more oracle calls than the online trajectories.
+TEST_F(DistributedTest, PaperProtocolTrainsTwoStepsARoundAcrossProcesses) {
+  const std::vector<std::string> task = {"--task=bag"};
+  const std::vector<std::string> net = {"--task=bag", "--objective=led-subtb",
+                                        "--protocol=paper"};
+  const auto row = TrainWithTwoActors(task, net, {"--eval_every=10"},
+                                      /*rounds=*/30, /*batch=*/32);
+  ASSERT_FALSE(row.empty());
+  EXPECT_EQ(row.at("policy_steps"), 60);
+  EXPECT_GE(row.at("distinct"), 32);
+  EXPECT_GE(row.at("log_z"), 0);  // clamped at the paper's floor
+}
+
 // MIS across processes: actors sample on training graphs and name them, the
 // replay replays every trajectory on its rebuilt graph, and the learner
 // trains and evaluates on the held-out graphs. LED-DB needs only terminal

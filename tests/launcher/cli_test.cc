@@ -65,6 +65,14 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("--reward_exponent=0", "reward exponent"),
         std::make_pair("--reward_exponent_final=5", "go together"),
         std::make_pair("--test_samples=0", "test samples"),
+        std::make_pair("--protocol=online2", "unknown protocol"),
+        std::make_pair("--protocol=paper --task=mis", "backward"),
+        std::make_pair("--policy_network=cnn", "unknown policy network"),
+        std::make_pair("--bag_features=paper", "unknown bag features"),
+        std::make_pair("--grad_clip=-1", "gradient clip"),
+        std::make_pair("--log_z_init=0 --log_z_min=1", "log Z"),
+        std::make_pair("--protocol=paper --offline_batch_size=0",
+                       "offline batch size"),
         std::make_pair("--task=molecule", "--molecule_data_dir is required"),
         std::make_pair("--task=molecule --molecule_data_dir=/nonexistent/seh",
                        "/nonexistent/seh/blocks_PDB_105.json")));
@@ -81,7 +89,10 @@ TEST(CliTest, HelpDocumentsEveryFlag) {
         "mis_train_instances", "mis_test_instances", "mis_edge_lists",
         "reward_exponent", "reward_exponent_final",
         "reward_exponent_anneal_steps", "test_samples", "molecule_data_dir",
-        "input", "output"}) {
+        "input", "output", "protocol", "bag_features", "policy_network",
+        "offline_batch_size", "potential_window_batches",
+        "potential_on_policy_batch", "led_loss_length_squared", "log_z_init",
+        "log_z_min", "grad_clip", "reference_optimizer_side_effect"}) {
     EXPECT_NE(r.output.find(std::string("--") + flag), std::string::npos)
         << flag;
   }

@@ -1,0 +1,31 @@
+// The training protocol: what one learner round does (learner/trainer.h).
+//  * kOnline (ours, DESIGN §2.2): N_phi r_phi steps on minibatches of the
+//    source's newest W trajectories, then one policy step on the source's
+//    batch (fresh, plus replayed when the run asks for them).
+//  * kPaper (the LED-GFN paper's code, Shen et al.'s trainer): an online
+//    batch from the source and a policy step, then an offline batch of
+//    objects drawn uniformly from all distinct visited ones with their
+//    trajectories sampled backward with P_B, and a second policy step; for
+//    LED, N_phi r_phi steps before each policy step, each on one whole batch
+//    drawn from the newest batches of both kinds.
+// `--protocol=paper` also starts every setting from the paper's bag
+// settings (launcher/training_flags.cc); flags still override each.
+#ifndef LEDGFN_LEARNER_PROTOCOL_H_
+#define LEDGFN_LEARNER_PROTOCOL_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace ledgfn {
+
+enum class Protocol { kOnline, kPaper };
+
+// "online" or "paper"; INVALID_ARGUMENT otherwise.
+absl::StatusOr<Protocol> ParseProtocol(absl::string_view name);
+std::string ProtocolName(Protocol protocol);
+
+}  // namespace ledgfn
+
+#endif  // LEDGFN_LEARNER_PROTOCOL_H_
