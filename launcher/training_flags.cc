@@ -132,6 +132,9 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
     return absl::InvalidArgumentError(
         absl::StrCat("--protocol: ", protocol.status().message()));
   }
+  if (absl::Status s = CheckProtocolSupports(*protocol, task); !s.ok()) {
+    return s;
+  }
   const bool paper = *protocol == Protocol::kPaper;
   TaskDefaults d = task.defaults();
   if (paper) {

@@ -31,12 +31,16 @@ int DrawValid(const float* logits, const std::vector<uint8_t>& valid,
 
 }  // namespace
 
+bool CanSampleBackward(const Task& task) {
+  return task.can_step_back() && !task.has_instances() &&
+         task.graph() == nullptr && task.fragment_tree_layout() == nullptr;
+}
+
 absl::StatusOr<std::vector<TrajectoryRef>> SampleBackward(
     const Task& task, PolicyNet& policy,
     const std::vector<const VisitedObject*>& objects,
     const BackwardSampleOptions& options, std::mt19937_64& rng) {
-  if (!task.can_step_back() || task.graph() != nullptr ||
-      task.fragment_tree_layout() != nullptr || task.has_instances()) {
+  if (!CanSampleBackward(task)) {
     return absl::FailedPreconditionError(
         "backward sampling needs a single-instance vector task with backward "
         "dynamics (bag, hypergrid, set)");

@@ -34,6 +34,9 @@ struct BackwardSampleOptions {
   torch::Device device = torch::kCPU;
 };
 
+// Whether SampleBackward can sample on `task` (see the contract above).
+bool CanSampleBackward(const Task& task);
+
 absl::StatusOr<std::vector<TrajectoryRef>> SampleBackward(
     const Task& task, PolicyNet& policy,
     const std::vector<const VisitedObject*>& objects,

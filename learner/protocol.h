@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tasks/task.h"
 
 namespace ledgfn {
 
@@ -25,6 +26,11 @@ enum class Protocol { kOnline, kPaper };
 // "online" or "paper"; INVALID_ARGUMENT otherwise.
 absl::StatusOr<Protocol> ParseProtocol(absl::string_view name);
 std::string ProtocolName(Protocol protocol);
+
+// OK when `task` can be trained under `protocol`: the paper protocol samples
+// offline trajectories backward, so it needs a single-instance vector task
+// with backward dynamics (bag, hypergrid, set); INVALID_ARGUMENT otherwise.
+absl::Status CheckProtocolSupports(Protocol protocol, const Task& task);
 
 }  // namespace ledgfn
 

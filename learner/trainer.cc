@@ -73,12 +73,8 @@ absl::Status TrainerOptions::Validate() const {
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     const Task& task, const TrainerOptions& options) {
   if (absl::Status s = options.Validate(); !s.ok()) return s;
-  if (options.protocol == Protocol::kPaper &&
-      (!task.can_step_back() || task.has_instances() ||
-       task.graph() != nullptr || task.fragment_tree_layout() != nullptr)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the paper protocol samples offline trajectories backward, which "
-        "task '", task.name(), "' does not support (bag, hypergrid, set do)"));
+  if (absl::Status s = CheckProtocolSupports(options.protocol, task); !s.ok()) {
+    return s;
   }
   return std::unique_ptr<Trainer>(new Trainer(task, options));
 }

@@ -195,8 +195,10 @@ def _check_args(where, args):
         if flag.endswith("_file") and "=" in a:
             path = a.split("=", 1)[1]
             if path and not os.path.exists(os.path.join(REPO_ROOT, path)):
+                hint = (" (scripts/get-paper-data.sh puts the paper's files there)"
+                        if "shared/data" in path else "")
                 raise InputError(f"{where}: {a}: no such file (relative paths are from "
-                                 f"{REPO_ROOT})")
+                                 f"{REPO_ROOT}){hint}")
     return list(args)
 
 

@@ -6,7 +6,8 @@
 2 arms (one a one-value LR sweep) x 2 seeds of 10 hypergrid rounds (about a second each):
 * summary.csv: n = 2 and the mean of l1 / abs(log Z error) / modes equal to the mean of
   the two runs' values read from their metrics.csv; the Student-t interval of the mean;
-  n/a (n = 0) for a budget no run reached; policy_steps from round x policy_steps_per_round;
+  n/a (n = 0) for a budget no run reached; policy_steps from metrics.csv's column
+  (not the file's policy_steps_per_round fallback);
 * summary.md: a table per budget column and metric, the sweep's best-setting table;
 * a second invocation runs nothing (resume) and changes no run's files;
   --aggregate_only gives the same summary.csv;
@@ -135,11 +136,12 @@ def test(runner, binary, tmp):
         rec = by_key[(arm, "trajectories", "100", "l1")]
         check(rec["budget_used_max"] == "80", f"{arm}: budget 100 used row "
               f"{rec['budget_used_max']}, not 80")
-        # policy_steps = round x 2 (no such column yet): 20 steps = round 10.
-        rec = by_key[(arm, "policy_steps", "20", "l1")]
+        # metrics.csv's policy_steps column (one a round here) wins over the
+        # file's policy_steps_per_round (2): 10 steps = round 10, not round 5.
+        rec = by_key[(arm, "policy_steps", "10", "l1")]
         expected = sum(value_at(rows, "round", 10, "l1") for rows in runs) / 2
         check(rec["n"] == "2" and math.isclose(float(rec["mean"]), expected, rel_tol=1e-12),
-              f"{arm}: l1 at 20 policy steps ({rec['mean']}) is not the value at round 10 "
+              f"{arm}: l1 at 10 policy steps ({rec['mean']}) is not the value at round 10 "
               f"({expected})")
         rec = by_key[(arm, "trajectories", "1000", "l1")]
         check(rec["n"] == "0" and rec["mean"] == "" and rec["budget_last_max"] == "160",
