@@ -1,7 +1,6 @@
 #include "actor/remote_oracle.h"
 
 #include <chrono>
-#include <cmath>
 
 #include "absl/strings/str_format.h"
 #include "proto/server_util.h"
@@ -44,11 +43,10 @@ absl::StatusOr<std::vector<double>> RemoteOracle::Evaluate(
         "oracle returned %d energies for %d objects", response.energies_size(),
         states.size()));
   }
-  std::vector<double> out(response.energies().begin(), response.energies().end());
-  for (double e : out) {
-    if (!std::isfinite(e)) return absl::DataLossError("oracle returned a non-finite energy");
-  }
-  return out;
+  // A non-finite or absurd energy costs its trajectory only: the sampler
+  // drops it (sampler.h), the batch goes on.
+  return std::vector<double>(response.energies().begin(),
+                             response.energies().end());
 }
 
 }  // namespace ledgfn

@@ -1,6 +1,10 @@
 #include "actor/sampler.h"
 
 #include <algorithm>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "common/log.h"
 
 #include "model/masking.h"
 #include "model/network_input.h"
@@ -52,15 +56,62 @@ int Sampler::ChooseAction(const float* probs, const uint8_t* mask,
 }
 
 absl::StatusOr<std::vector<Trajectory>> Sampler::Sample(int n) {
-  std::vector<InstanceId> instances;
-  if (n > 0) instances.reserve(n);
-  for (int i = 0; i < n; ++i) {
-    instances.push_back(task_.DrawTrainingInstance(rng_));
+  std::vector<Trajectory> out;
+  if (n <= 0) return out;
+  out.reserve(n);
+  while (static_cast<int>(out.size()) < n) {
+    std::vector<InstanceId> instances;
+    const int missing = n - static_cast<int>(out.size());
+    instances.reserve(missing);
+    for (int i = 0; i < missing; ++i) {
+      instances.push_back(task_.DrawTrainingInstance(rng_));
+    }
+    auto sampled = SampleRaw(instances);
+    if (!sampled.ok()) return sampled.status();
+    const size_t before = out.size();
+    KeepUsable(*std::move(sampled), out);
+    if (out.size() == before) {
+      // Resampling would only spend more oracle calls on the same answer.
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "the oracle's energies for all %d objects of a batch are unusable "
+          "(not finite, or |E| above the bound %g): a broken oracle, or a "
+          "bound too small for its scale (--max_abs_energy)",
+          missing, options_.max_abs_energy));
+    }
   }
-  return SampleInstances(instances);
+  return out;
 }
 
 absl::StatusOr<std::vector<Trajectory>> Sampler::SampleInstances(
+    const std::vector<InstanceId>& instances) {
+  auto sampled = SampleRaw(instances);
+  if (!sampled.ok()) return sampled.status();
+  std::vector<Trajectory> out;
+  out.reserve(sampled->size());
+  KeepUsable(*std::move(sampled), out);
+  return out;
+}
+
+void Sampler::KeepUsable(std::vector<Trajectory> sampled,
+                         std::vector<Trajectory>& out) {
+  for (Trajectory& t : sampled) {
+    std::string reason;
+    const EnergyProblem problem = CheckTrajectoryEnergies(
+        ViewOf(t, task_.name()), options_.max_abs_energy, &reason);
+    if (problem != EnergyProblem::kOk) {
+      const int64_t n = ++dropped_[static_cast<int>(problem)];
+      if (n <= 10 || n % 1000 == 0) {
+        LogWarning("dropped a sampled trajectory: the oracle's %s (%s; %d so "
+                   "far)", reason, EnergyProblemName(problem), n);
+      }
+      continue;
+    }
+    t.sequence = next_sequence_++;
+    out.push_back(std::move(t));
+  }
+}
+
+absl::StatusOr<std::vector<Trajectory>> Sampler::SampleRaw(
     const std::vector<InstanceId>& instances) {
   const int n = static_cast<int>(instances.size());
   std::vector<Trajectory> done;
@@ -132,7 +183,6 @@ absl::StatusOr<std::vector<Trajectory>> Sampler::SampleInstances(
       t.policy_version = policy_version_;
       t.actor_id = options_.actor_id;
       t.incarnation = incarnation_;
-      t.sequence = next_sequence_++;
       done.push_back(std::move(t));
       objects.push_back(std::move(env.state));
       if (options_.partial_energies) visited.push_back(std::move(env.visited));

@@ -12,6 +12,11 @@
 // energies (and, when asked, the partial energies of every visited state) come
 // from the energy oracle in one batched call.
 //
+// A trajectory whose energies the oracle got wrong (not finite, or |E|
+// above `max_abs_energy`: common/energy_bound.h) is dropped there, counted
+// by reason and logged, and never leaves the sampler: one absurd answer
+// costs one trajectory. Sample(n) samples again for the ones dropped.
+//
 // Not thread-safe: one Sampler per thread. The policy module may be shared
 // with a trainer on the same thread (synchronous mode) or be the actor's own
 // copy that it reloads between calls.
@@ -27,6 +32,7 @@
 
 #include "absl/status/statusor.h"
 #include "actor/energy_oracle.h"
+#include "common/energy_bound.h"
 #include "common/instance_id.h"
 #include "model/policy_net.h"
 #include "tasks/task.h"
@@ -46,6 +52,8 @@ struct SamplerOptions {
   double epsilon = 0.0;      // probability of a uniform valid action
   double temperature = 1.0;  // P_F logits are divided by this
   bool partial_energies = false;
+  // The energy bound: the task's default or --max_abs_energy.
+  double max_abs_energy = kLargestEnergyBound;
   uint64_t seed = 0;
   int32_t actor_id = 0;
 };
@@ -55,19 +63,27 @@ class Sampler {
   Sampler(const Task& task, PolicyNet policy, EnergyOracle& oracle,
           const SamplerOptions& options);
 
-  // Samples `n` complete trajectories, tagged with the current policy
-  // version, the actor id, this sampler's incarnation and consecutive
-  // sequence numbers.
+  // Samples `n` complete trajectories with usable energies, tagged with the
+  // current policy version, the actor id, this sampler's incarnation and
+  // consecutive sequence numbers. Dropped ones are sampled again (more
+  // oracle calls); FAILED_PRECONDITION when every trajectory of one
+  // sampling pass is dropped (a broken oracle or a bound too small).
   absl::StatusOr<std::vector<Trajectory>> Sample(int n);
   // One trajectory on each of `instances` (for evaluation on held-out
   // instances), tagged like Sample's; in order of completion, each naming
-  // its instance. INVALID_ARGUMENT for an id the task cannot rebuild.
+  // its instance; those with unusable energies dropped, not replaced.
+  // INVALID_ARGUMENT for an id the task cannot rebuild.
   absl::StatusOr<std::vector<Trajectory>> SampleInstances(
       const std::vector<InstanceId>& instances);
 
   void set_policy_version(int64_t version) { policy_version_ = version; }
   int64_t policy_version() const { return policy_version_; }
   uint64_t incarnation() const { return incarnation_; }
+  // Trajectories dropped for `problem` (kNonfinite or kOutOfRange) so far;
+  // thread-safe (for metrics threads).
+  int64_t dropped(EnergyProblem problem) const {
+    return dropped_[static_cast<int>(problem)].load();
+  }
 
  private:
   struct Env {
@@ -78,6 +94,12 @@ class Sampler {
     std::vector<State> visited;  // only with partial energies
   };
   absl::Status Reset(Env& env, const InstanceId& instance);
+  // One trajectory per instance with its energies; no sequence numbers.
+  absl::StatusOr<std::vector<Trajectory>> SampleRaw(
+      const std::vector<InstanceId>& instances);
+  // Appends the trajectories of `sampled` with usable energies to `out`,
+  // numbering them; counts and logs the others.
+  void KeepUsable(std::vector<Trajectory> sampled, std::vector<Trajectory>& out);
   // Draws among the first `num_actions` entries.
   int ChooseAction(const float* probs, const uint8_t* mask, int num_actions);
 
@@ -90,6 +112,7 @@ class Sampler {
   uint64_t incarnation_;
   uint64_t next_sequence_ = 0;
   std::atomic<int64_t> policy_version_{0};  // read by metrics threads
+  std::atomic<int64_t> dropped_[3] = {};     // by EnergyProblem
   // Reused per-step buffer.
   std::vector<uint8_t> masks_;
 };

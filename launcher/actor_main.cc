@@ -129,6 +129,7 @@ int ActorMain(ShutdownSignal& signal) {
   sopts.epsilon = options->epsilon;
   sopts.temperature = options->temperature;
   sopts.partial_energies = UsesPartialEnergies(t.objective);
+  sopts.max_abs_energy = t.max_abs_energy;
   sopts.seed = ActorSeed(t.seed, actor_id);
   sopts.actor_id = actor_id;
   Sampler sampler(**task, policy, oracle, sopts);
@@ -136,6 +137,8 @@ int ActorMain(ShutdownSignal& signal) {
 
   (*metrics)->RefreshEvery(absl::Seconds(1), [&] {
     actor_metrics.Refresh(loop.trajectories(), sampler.policy_version(),
+                          sampler.dropped(EnergyProblem::kNonfinite),
+                          sampler.dropped(EnergyProblem::kOutOfRange),
                           writer.counters(), watcher.Stats());
   });
   absl::Status result;

@@ -1,9 +1,23 @@
 #include "launcher/actor_metrics.h"
 
 #include "absl/time/clock.h"
+#include "common/energy_bound.h"
 #include "launcher/metrics_endpoint.h"
 
 namespace ledgfn {
+namespace {
+
+prometheus::Counter& AddDropped(prometheus::Registry& r, const std::string& task,
+                                int actor_id, EnergyProblem reason) {
+  return AddCounter(r, "ledgfn_actor_dropped_total",
+                    "Sampled trajectories dropped before sending: the oracle's "
+                    "energy was unusable (common/energy_bound.h).",
+                    {{"task", task},
+                     {"actor", std::to_string(actor_id)},
+                     {"reason", std::string(EnergyProblemName(reason))}});
+}
+
+}  // namespace
 
 ActorMetrics::ActorMetrics(prometheus::Registry& r, const std::string& task,
                            int actor_id)
@@ -15,6 +29,9 @@ ActorMetrics::ActorMetrics(prometheus::Registry& r, const std::string& task,
       rejected_(AddCounter(r, "ledgfn_actor_rejected_total",
                         "Trajectories replay rejected as invalid.",
                         {{"task", task}, {"actor", std::to_string(actor_id)}})),
+      dropped_nonfinite_(AddDropped(r, task, actor_id, EnergyProblem::kNonfinite)),
+      dropped_out_of_range_(
+          AddDropped(r, task, actor_id, EnergyProblem::kOutOfRange)),
       oracle_latency_(prometheus::BuildHistogram()
                           .Name("ledgfn_actor_oracle_latency_seconds")
                           .Help("Time of one energy oracle call.")
@@ -43,9 +60,13 @@ ActorMetrics::ActorMetrics(prometheus::Registry& r, const std::string& task,
                                    {"peer", "learner"}})) {}
 
 void ActorMetrics::Refresh(int64_t sampled, int64_t policy_version,
+                           int64_t dropped_nonfinite,
+                           int64_t dropped_out_of_range,
                            const ReplayWriterCounters& writer,
                            const PolicyWatcherStats& watcher) {
   AdvanceCounter(trajectories_, sampled);
+  AdvanceCounter(dropped_nonfinite_, dropped_nonfinite);
+  AdvanceCounter(dropped_out_of_range_, dropped_out_of_range);
   AdvanceCounter(acked_, writer.acked);
   AdvanceCounter(rejected_, writer.rejected);
   policy_version_.Set(policy_version);

@@ -21,7 +21,9 @@ class ActorMetrics {
  public:
   ActorMetrics(prometheus::Registry& registry, const std::string& task,
                int actor_id);
+  // `dropped_*`: the sampler's drops of unusable oracle energies.
   void Refresh(int64_t sampled, int64_t policy_version,
+               int64_t dropped_nonfinite, int64_t dropped_out_of_range,
                const ReplayWriterCounters& writer,
                const PolicyWatcherStats& watcher);
   // Thread-safe (prometheus metrics are).
@@ -31,6 +33,8 @@ class ActorMetrics {
   prometheus::Counter& trajectories_;
   prometheus::Counter& acked_;
   prometheus::Counter& rejected_;
+  prometheus::Counter& dropped_nonfinite_;
+  prometheus::Counter& dropped_out_of_range_;
   prometheus::Histogram& oracle_latency_;
   prometheus::Counter& oracle_objects_;
   prometheus::Gauge& policy_version_;

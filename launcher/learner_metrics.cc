@@ -3,6 +3,18 @@
 #include "launcher/metrics_endpoint.h"
 
 namespace ledgfn {
+namespace {
+
+prometheus::Counter& AddDropped(prometheus::Registry& r, const std::string& task,
+                                const std::string& objective,
+                                const std::string& reason) {
+  return AddCounter(r, "ledgfn_learner_dropped_trajectories_total",
+                    "Trajectories dropped from training batches, by reason "
+                    "(each time one is dropped).",
+                    {{"task", task}, {"objective", objective}, {"reason", reason}});
+}
+
+}  // namespace
 
 LearnerMetrics::LearnerMetrics(prometheus::Registry& r, const std::string& task,
                                const std::string& objective)
@@ -63,7 +75,10 @@ LearnerMetrics::LearnerMetrics(prometheus::Registry& r, const std::string& task,
                                {{"task", task}, {"objective", objective}, {"phase", "publish"}})),
       skipped_(AddCounter(r, "ledgfn_learner_skipped_steps_total",
                        "Steps skipped for a non-finite loss.",
-                       {{"task", task}, {"objective", objective}})) {}
+                       {{"task", task}, {"objective", objective}})),
+      dropped_nonfinite_energy_(AddDropped(r, task, objective, "nonfinite_energy")),
+      dropped_out_of_range_(AddDropped(r, task, objective, "energy_out_of_range")),
+      dropped_nonfinite_loss_(AddDropped(r, task, objective, "nonfinite_loss")) {}
 
 void LearnerMetrics::OnRound(const RoundStats& stats, int64_t version,
                              double publish_seconds) {
@@ -77,6 +92,9 @@ void LearnerMetrics::OnRound(const RoundStats& stats, int64_t version,
   policy_seconds_.Increment(stats.policy_seconds);
   publish_seconds_.Increment(publish_seconds);
   AdvanceCounter(skipped_, stats.skipped_steps);
+  AdvanceCounter(dropped_nonfinite_energy_, stats.dropped.nonfinite_energy);
+  AdvanceCounter(dropped_out_of_range_, stats.dropped.energy_out_of_range);
+  AdvanceCounter(dropped_nonfinite_loss_, stats.dropped.nonfinite_loss);
 }
 
 void LearnerMetrics::OnEval(const EvalRow& row) {

@@ -48,6 +48,9 @@ class LearnerMetrics {
   prometheus::Counter& policy_seconds_;
   prometheus::Counter& publish_seconds_;
   prometheus::Counter& skipped_;
+  prometheus::Counter& dropped_nonfinite_energy_;
+  prometheus::Counter& dropped_out_of_range_;
+  prometheus::Counter& dropped_nonfinite_loss_;
 };
 
 }  // namespace ledgfn

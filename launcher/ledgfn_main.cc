@@ -105,6 +105,10 @@ void PrintSummary(const Task& task, const EmbeddedOptions& o,
                             *last.top100_score, "top-100 mean similarity",
                             opt(last.top100_similarity));
   }
+  if (last.dropped.total() > 0) {
+    text += absl::StrFormat("  %-28s %s\n", "trajectories dropped",
+                            last.dropped.ToString());
+  }
   if (last.oracle_objects) {
     text += absl::StrFormat("  %-28s %d (%.1f s)\n", "oracle energies (time)",
                             *last.oracle_objects, *last.oracle_seconds);

@@ -76,8 +76,11 @@ constexpr char kProgram[] = "ledgfn_replay";
 
 namespace {
 
-absl::StatusOr<ReplayServiceOptions> OptionsFromFlags() {
+absl::StatusOr<ReplayServiceOptions> OptionsFromFlags(const Task& task) {
   ReplayServiceOptions o;
+  absl::StatusOr<double> bound = MaxAbsEnergyFromFlags(task);
+  if (!bound.ok()) return bound.status();
+  o.validation.max_abs_energy = *bound;
   absl::StatusOr<Durability> durability =
       ParseDurability(absl::GetFlag(FLAGS_durability));
   if (!durability.ok()) return durability.status();
@@ -110,7 +113,7 @@ int ReplayMain(ShutdownSignal& signal) {
   absl::StatusOr<SecurityOptions> security = SecurityFromFlags(/*serves=*/true);
   if (!security.ok()) Fail(kProgram, security.status());
   auto auth = std::make_shared<TokenChecker>(security->token);
-  absl::StatusOr<ReplayServiceOptions> options = OptionsFromFlags();
+  absl::StatusOr<ReplayServiceOptions> options = OptionsFromFlags(**task);
   if (!options.ok()) Fail(kProgram, options.status());
   options->auth = auth;
   absl::StatusOr<std::unique_ptr<ReplayServiceImpl>> service =

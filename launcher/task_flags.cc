@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "common/energy_bound.h"
 #include "tasks/registry.h"
 
 ABSL_FLAG(std::string, task, "bag",
@@ -48,7 +49,27 @@ ABSL_FLAG(std::string, molecule_data_dir, "",
           "blocks_PDB_105.json and the proxy weights seh_proxy_params.bin "
           "and .json (e.g. ../shared/data/seh). Required for --task=molecule.");
 
+ABSL_FLAG(std::optional<double>, max_abs_energy, std::nullopt,
+          "The energy bound: a trajectory whose terminal or partial energy "
+          "is not finite or has |E| above it is refused where it enters (the "
+          "actor's oracle answer, the replay's validation with reason "
+          "energy_out_of_range, the learner's batch) and counted; one absurd "
+          "oracle answer costs one trajectory. Default: the task's (twice "
+          "the largest |E| its own energy gives, at least 10: bag 10, "
+          "hypergrid 10, molecule 87.6); at most 700. Every role of a "
+          "distributed run should get the same value.");
+
 namespace ledgfn {
+
+absl::StatusOr<double> MaxAbsEnergyFromFlags(const Task& task) {
+  const double bound = absl::GetFlag(FLAGS_max_abs_energy)
+                           .value_or(task.defaults().max_abs_energy);
+  if (absl::Status s = ValidateEnergyBound(bound, "--max_abs_energy");
+      !s.ok()) {
+    return s;
+  }
+  return bound;
+}
 
 TaskOptions TaskOptionsFromFlags() {
   TaskOptions o;

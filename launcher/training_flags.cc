@@ -166,6 +166,9 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   t.log_z_min = absl::GetFlag(FLAGS_log_z_min).value_or(
       paper ? 0.0 : -std::numeric_limits<double>::infinity());
   t.grad_clip = absl::GetFlag(FLAGS_grad_clip).value_or(paper ? 0.0 : 10.0);
+  absl::StatusOr<double> bound = MaxAbsEnergyFromFlags(task);
+  if (!bound.ok()) return bound.status();
+  t.max_abs_energy = *bound;
   auto architecture = ParsePolicyArchitecture(
       absl::GetFlag(FLAGS_policy_network).value_or(paper ? "state_pair" : "shared"));
   if (!architecture.ok()) {

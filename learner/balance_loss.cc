@@ -51,11 +51,17 @@ torch::Tensor SpanWeights(const torch::Tensor& lengths, int64_t max_length,
   return w / w.sum({1, 2}, /*keepdim=*/true);
 }
 
+torch::Tensor BalanceLossTerms(const torch::Tensor& log_flow,
+                               const torch::Tensor& transition_terms,
+                               const torch::Tensor& weights) {
+  torch::Tensor r = SpanResiduals(log_flow, transition_terms);
+  return (weights * r.square()).sum({1, 2});
+}
+
 torch::Tensor BalanceLoss(const torch::Tensor& log_flow,
                           const torch::Tensor& transition_terms,
                           const torch::Tensor& weights) {
-  torch::Tensor r = SpanResiduals(log_flow, transition_terms);
-  return (weights * r.square()).sum({1, 2}).mean();
+  return BalanceLossTerms(log_flow, transition_terms, weights).mean();
 }
 
 }  // namespace ledgfn

@@ -34,7 +34,12 @@ torch::Tensor SpanResiduals(const torch::Tensor& log_flow,
 torch::Tensor SpanWeights(const torch::Tensor& lengths, int64_t max_length,
                           SpanWeighting weighting, double lambda);
 
-// Scalar loss: mean over the batch of sum_ij w_ij r_ij^2.
+// [B]: each trajectory's sum_ij w_ij r_ij^2.
+torch::Tensor BalanceLossTerms(const torch::Tensor& log_flow,
+                               const torch::Tensor& transition_terms,
+                               const torch::Tensor& weights);
+
+// Scalar loss: the mean over the batch of BalanceLossTerms.
 torch::Tensor BalanceLoss(const torch::Tensor& log_flow,
                           const torch::Tensor& transition_terms,
                           const torch::Tensor& weights);

@@ -41,6 +41,21 @@ torch::Tensor DecompositionLoss(const torch::Tensor& phi,
                                 const torch::Tensor& keep,
                                 const TrajectoryBatch& batch,
                                 bool length_squared) {
+  return DecompositionLossOfTerms(
+      DecompositionLossTerms(phi, keep, batch, length_squared), batch);
+}
+
+torch::Tensor DecompositionLossOfTerms(const torch::Tensor& terms,
+                                       const TrajectoryBatch& batch) {
+  torch::Tensor has_steps = batch.nonstop_lengths > 0;
+  torch::Tensor n = has_steps.sum().clamp_min(1).to(terms.scalar_type());
+  return terms.sum() / n;
+}
+
+torch::Tensor DecompositionLossTerms(const torch::Tensor& phi,
+                                     const torch::Tensor& keep,
+                                     const TrajectoryBatch& batch,
+                                     bool length_squared) {
   torch::Tensor tn = batch.nonstop_lengths.to(phi.scalar_type());
   torch::Tensor has_steps = batch.nonstop_lengths > 0;
   torch::Tensor kept_count = keep.sum(1);
@@ -53,10 +68,7 @@ torch::Tensor DecompositionLoss(const torch::Tensor& phi,
   torch::Tensor residual = batch.energy / safe_tn - mean_phi;
   torch::Tensor squared = residual.square();
   if (length_squared) squared = squared * safe_tn.square();
-  torch::Tensor per_traj =
-      torch::where(has_steps, squared, torch::zeros_like(residual));
-  torch::Tensor n = has_steps.sum().clamp_min(1).to(phi.scalar_type());
-  return per_traj.sum() / n;
+  return torch::where(has_steps, squared, torch::zeros_like(residual));
 }
 
 }  // namespace ledgfn

@@ -27,7 +27,16 @@ double DropoutProbability(double dropout, int64_t nonstop_length);
 torch::Tensor DrawKeepMask(const TrajectoryBatch& batch, double dropout,
                            std::mt19937_64& rng);
 
-// phi, keep: [B, L]. Returns a scalar (zero when no trajectory has T' > 0).
+// phi, keep: [B, L]. [B]: each trajectory's term, zero when T' = 0.
+torch::Tensor DecompositionLossTerms(const torch::Tensor& phi,
+                                     const torch::Tensor& keep,
+                                     const TrajectoryBatch& batch,
+                                     bool length_squared = false);
+// The loss from its terms: their mean over the trajectories with T' > 0 (a
+// scalar, zero when there is none).
+torch::Tensor DecompositionLossOfTerms(const torch::Tensor& terms,
+                                       const TrajectoryBatch& batch);
+// DecompositionLossOfTerms(DecompositionLossTerms(...)).
 torch::Tensor DecompositionLoss(const torch::Tensor& phi,
                                 const torch::Tensor& keep,
                                 const TrajectoryBatch& batch,

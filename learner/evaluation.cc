@@ -1,5 +1,6 @@
 #include "learner/evaluation.h"
 
+#include <cmath>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -14,23 +15,34 @@ std::string EvalCsvHeader() {
          "exact_log_z,log_z_error,l1,modes,distinct,top100,"
          "trajectories_per_second,rounds_per_second,skipped_steps,"
          "test_mean_energy,test_best_energy,baseline_energy,top100_score,"
-         "top100_similarity,oracle_objects,oracle_seconds,policy_steps";
+         "top100_similarity,oracle_objects,oracle_seconds,policy_steps,"
+         "dropped_trajectories";
 }
 
+namespace {
+
+// "%.6g" (or `format`) of a finite value; "" for an absent or non-finite one.
+std::string Cell(std::optional<double> v,
+                 const absl::FormatSpec<double>& format) {
+  return v && std::isfinite(*v) ? absl::StrFormat(format, *v) : std::string();
+}
+std::string Cell(std::optional<double> v) {
+  return Cell(v, absl::FormatSpec<double>("%.6g"));
+}
+
+}  // namespace
+
 std::string EvalRowToCsv(const EvalRow& r) {
-  auto opt = [](const std::optional<double>& v) {
-    return v ? absl::StrFormat("%.6g", *v) : std::string("nan");
-  };
   return absl::StrFormat(
-      "%d,%d,%.3f,%.6g,%.6g,%.6g,%.6g,%s,%s,%d,%d,%.6g,%.1f,%.2f,%d,%s,%s,%s,"
-      "%s,%s,%s,%s,%d",
-      r.round, r.trajectories, r.seconds, r.policy_loss, r.potential_loss,
-      r.log_z, r.exact_log_z, opt(r.log_z_error), opt(r.l1), r.modes,
-      r.distinct, r.top100, r.trajectories_per_second, r.rounds_per_second,
-      r.skipped_steps, opt(r.test_mean_energy), opt(r.test_best_energy),
-      opt(r.baseline_energy), opt(r.top100_score), opt(r.top100_similarity),
-      r.oracle_objects ? absl::StrCat(*r.oracle_objects) : "nan",
-      opt(r.oracle_seconds), r.policy_steps);
+      "%d,%d,%s,%s,%s,%s,%s,%s,%s,%d,%d,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%d,%d",
+      r.round, r.trajectories, Cell(r.seconds, "%.3f"), Cell(r.policy_loss),
+      Cell(r.potential_loss), Cell(r.log_z), Cell(r.exact_log_z),
+      Cell(r.log_z_error), Cell(r.l1), r.modes, r.distinct, Cell(r.top100),
+      Cell(r.trajectories_per_second, "%.1f"), Cell(r.rounds_per_second, "%.2f"),
+      r.skipped_steps, Cell(r.test_mean_energy), Cell(r.test_best_energy),
+      Cell(r.baseline_energy), Cell(r.top100_score), Cell(r.top100_similarity),
+      r.oracle_objects ? absl::StrCat(*r.oracle_objects) : "",
+      Cell(r.oracle_seconds), r.policy_steps, r.dropped.total());
 }
 
 void Evaluate(const Task& task, const ObjectTracker& tracker,

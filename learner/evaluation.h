@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "learner/dropped_trajectories.h"
 #include "tasks/object_tracker.h"
 #include "learner/exact_evaluator.h"
 
@@ -32,6 +33,9 @@ struct EvalRow {
   double trajectories_per_second = 0;
   double rounds_per_second = 0;
   int64_t skipped_steps = 0;
+  // Trajectories dropped for unusable energies or non-finite losses so far:
+  // the trainer's, plus (embedded runs) their samplers'.
+  DroppedTrajectories dropped;
   // Multi-instance tasks: the held-out test set (see
   // learner/test_set_evaluation.h; for MIS |I| = -E). Their modes,
   // distinct and top-100 are not tracked (objects of different instances
@@ -50,8 +54,10 @@ struct EvalRow {
   std::optional<double> oracle_seconds;
 };
 
-// metrics.csv: one header line, then one line per evaluation ("nan" for
-// values the task cannot compute exactly or has no test set for).
+// metrics.csv: one header line, then one line per evaluation. A value the
+// task cannot compute (no exact evaluation, no test set, no score) or that
+// is not finite (the loss of a round whose steps were all skipped) is an
+// empty cell: the file never holds "nan" or "inf".
 std::string EvalCsvHeader();
 std::string EvalRowToCsv(const EvalRow& row);
 

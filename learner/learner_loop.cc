@@ -86,6 +86,7 @@ absl::Status RunLearnerLoop(
     row.potential_loss = stats->potential_loss;
     row.log_z = stats->log_z;
     row.skipped_steps = stats->skipped_steps;
+    row.dropped = stats->dropped;
     row.trajectories_per_second = row.trajectories / std::max(seconds, 1e-9);
     row.rounds_per_second = round / std::max(seconds, 1e-9);
     if (round % options.eval_every == 0 || round == options.rounds) {

@@ -44,13 +44,17 @@ torch::Tensor StateLogFlows(const torch::Tensor& log_flow_head,
 }
 
 torch::Tensor PolicyLoss(const PolicyLossInputs& in) {
+  return PolicyLossTerms(in).mean();
+}
+
+torch::Tensor PolicyLossTerms(const PolicyLossInputs& in) {
   const TrajectoryBatch& batch = *in.batch;
   torch::Tensor terms =
       TransitionLogRatios(*in.outputs, batch, in.uniform_backward) +
       in.credits->credits;
   torch::Tensor flows = StateLogFlows(in.outputs->log_flow, in.log_z, batch,
                                       in.credits->terminal_log_flow);
-  return BalanceLoss(flows, terms, in.span_weights);
+  return BalanceLossTerms(flows, terms, in.span_weights);
 }
 
 }  // namespace ledgfn

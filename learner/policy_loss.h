@@ -38,6 +38,9 @@ struct PolicyLossInputs {
   torch::Tensor span_weights;       // from SpanWeights
   bool uniform_backward = false;
 };
+// [B]: each trajectory's span loss (BalanceLossTerms).
+torch::Tensor PolicyLossTerms(const PolicyLossInputs& in);
+// Their mean over the batch.
 torch::Tensor PolicyLoss(const PolicyLossInputs& in);
 
 }  // namespace ledgfn

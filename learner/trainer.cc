@@ -1,6 +1,5 @@
 #include "learner/trainer.h"
 
-#include <cassert>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -9,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/log.h"
 #include "learner/balance_loss.h"
 #include "learner/credit_assignment.h"
 #include "learner/decomposition_loss.h"
@@ -67,7 +67,7 @@ absl::Status TrainerOptions::Validate() const {
     return absl::InvalidArgumentError(
         "reward exponent annealing steps must be >= 0");
   }
-  return absl::OkStatus();
+  return ValidateEnergyBound(max_abs_energy, "the energy bound");
 }
 
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
@@ -146,12 +146,86 @@ absl::StatusOr<TrajectoryBatch> Trainer::Prepare(
   return batch->To(options_.device);
 }
 
+void Trainer::CountDrop(int64_t& counter, absl::string_view reason,
+                        const Trajectory& t, absl::string_view detail) {
+  ++counter;
+  // The first drops with their keys; then every 1000th, not a flood.
+  const int64_t n = dropped_.total();
+  if (n <= 10 || n % 1000 == 0) {
+    LogWarning("dropped trajectory %d/%d/%d from a batch (%s: %s); %d dropped "
+               "so far",
+               t.actor_id, t.incarnation, t.sequence, reason, detail, n);
+  }
+}
+
+std::vector<TrajectoryRef> Trainer::WithUsableEnergies(
+    const std::vector<TrajectoryRef>& refs) {
+  std::vector<TrajectoryRef> usable;
+  usable.reserve(refs.size());
+  for (const TrajectoryRef& t : refs) {
+    std::string reason;
+    const EnergyProblem problem = CheckTrajectoryEnergies(
+        ViewOf(*t, task_.name()), options_.max_abs_energy, &reason);
+    switch (problem) {
+      case EnergyProblem::kOk:
+        usable.push_back(t);
+        break;
+      case EnergyProblem::kNonfinite:
+        CountDrop(dropped_.nonfinite_energy, EnergyProblemName(problem), *t,
+                  reason);
+        break;
+      case EnergyProblem::kOutOfRange:
+        CountDrop(dropped_.energy_out_of_range, EnergyProblemName(problem), *t,
+                  reason);
+        break;
+    }
+  }
+  return usable;
+}
+
+absl::StatusOr<Trainer::IsolatedLoss> Trainer::LossWithoutBadTrajectories(
+    const std::vector<TrajectoryRef>& refs, const BatchLossFn& compute) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<TrajectoryRef> usable = WithUsableEnergies(refs);
+  if (usable.empty()) return IsolatedLoss{torch::Tensor(), kNaN};
+  // The second computation draws what the first drew (r_phi's dropout
+  // masks), as a batch without the dropped ones would have.
+  const std::mt19937_64 rng_before = rng_;
+  auto first = compute(usable);
+  if (!first.ok()) return first.status();
+  // The one host synchronisation of a step: the value is logged anyway.
+  const double value = first->loss.item<double>();
+  if (std::isfinite(value)) return IsolatedLoss{first->loss, value};
+  // Rare: find the trajectories to blame. Masking their terms would not do:
+  // back-propagating 0 * inf through them is NaN. So the loss is computed
+  // again without them.
+  torch::Tensor finite =
+      torch::isfinite(first->terms.detach()).to(torch::kCPU).contiguous();
+  const bool* ok = finite.data_ptr<bool>();
+  std::vector<TrajectoryRef> kept;
+  for (size_t b = 0; b < usable.size(); ++b) {
+    if (ok[b]) {
+      kept.push_back(usable[b]);
+    } else {
+      CountDrop(dropped_.nonfinite_loss, "nonfinite_loss", *usable[b],
+                "its loss terms are not finite");
+    }
+  }
+  // Nothing left, or nothing to blame (a mean that overflowed): skip.
+  if (kept.empty() || kept.size() == usable.size()) {
+    return IsolatedLoss{first->loss, value};
+  }
+  rng_ = rng_before;
+  auto second = compute(kept);
+  if (!second.ok()) return second.status();
+  return IsolatedLoss{second->loss, second->loss.item<double>()};
+}
+
 bool Trainer::ApplyStep(double value, torch::Tensor loss,
                         torch::optim::Optimizer& optimizer,
                         const std::vector<torch::Tensor>& params) {
-  // DESIGN §2: no NaN may reach an optimizer. Debug builds stop here; release
-  // builds count the step and skip it.
-  assert(std::isfinite(value) && "non-finite loss");
+  // DESIGN §2: no NaN may reach an optimizer: the step is counted and
+  // skipped. Bad data (an absurd energy) gets here, so this is no assert.
   if (!std::isfinite(value)) {
     ++skipped_;
     return false;
@@ -172,6 +246,13 @@ void Trainer::ReferenceSideEffect() {
 }
 
 absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLoss(
+    const TrajectoryBatch& batch) {
+  auto terms = ComputePolicyLossTerms(batch);
+  if (!terms.ok()) return terms.status();
+  return terms->mean();
+}
+
+absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLossTerms(
     const TrajectoryBatch& batch) {
   PolicyOutputs out = policy_->forward(batch.states);
   CreditAssignment credits;
@@ -194,22 +275,27 @@ absl::StatusOr<torch::Tensor> Trainer::ComputePolicyLoss(
   if (conditional_log_z_) {
     last_conditional_log_z_ = log_z.detach().mean().item<double>();
   }
-  return PolicyLoss(PolicyLossInputs{&out, log_z, &batch, &credits, weights,
-                                     options_.uniform_backward});
+  return PolicyLossTerms(PolicyLossInputs{&out, log_z, &batch, &credits,
+                                          weights, options_.uniform_backward});
 }
 
 absl::StatusOr<double> Trainer::PolicyStep(
     const std::vector<TrajectoryRef>& refs) {
-  // r_phi's input only when LED credits need it.
-  auto batch = Prepare(
-      refs, BatchInputs{/*states=*/true,
-                        /*transitions=*/UsesLearnedCredits(options_.objective)});
-  if (!batch.ok()) return batch.status();
-  auto loss = ComputePolicyLoss(*batch);
+  auto loss = LossWithoutBadTrajectories(
+      refs,
+      [this](const std::vector<TrajectoryRef>& kept) -> absl::StatusOr<BatchLoss> {
+        // r_phi's input only when LED credits need it.
+        auto batch = Prepare(
+            kept, BatchInputs{/*states=*/true, /*transitions=*/UsesLearnedCredits(
+                                                   options_.objective)});
+        if (!batch.ok()) return batch.status();
+        auto terms = ComputePolicyLossTerms(*batch);
+        if (!terms.ok()) return terms.status();
+        return BatchLoss{*terms, terms->mean()};
+      });
   if (!loss.ok()) return loss.status();
-  // The one host synchronisation of a step: the value is logged anyway.
-  const double value = loss->item<double>();
-  ApplyStep(value, *loss, *policy_optimizer_, policy_->parameters());
+  const double value = loss->value;
+  ApplyStep(value, loss->loss, *policy_optimizer_, policy_->parameters());
   if (options_.log_z_min > -std::numeric_limits<double>::infinity()) {
     torch::NoGradGuard no_grad;
     policy_->log_z().clamp_min_(options_.log_z_min);
@@ -220,16 +306,22 @@ absl::StatusOr<double> Trainer::PolicyStep(
 
 absl::StatusOr<double> Trainer::PotentialStep(
     const std::vector<TrajectoryRef>& refs) {
-  auto batch =
-      Prepare(refs, BatchInputs{/*states=*/false, /*transitions=*/true});
-  if (!batch.ok()) return batch.status();
-  torch::Tensor phi = potential_->forward(batch->transitions);
-  torch::Tensor keep = DrawKeepMask(*batch, options_.led_dropout, rng_);
-  torch::Tensor loss = DecompositionLoss(
-      phi, keep, *batch, options_.decomposition_length_squared);
-  const double value = loss.item<double>();
-  ApplyStep(value, loss, *potential_optimizer_, potential_->parameters());
-  return value;
+  auto loss = LossWithoutBadTrajectories(
+      refs,
+      [this](const std::vector<TrajectoryRef>& kept) -> absl::StatusOr<BatchLoss> {
+        auto batch =
+            Prepare(kept, BatchInputs{/*states=*/false, /*transitions=*/true});
+        if (!batch.ok()) return batch.status();
+        torch::Tensor phi = potential_->forward(batch->transitions);
+        torch::Tensor keep = DrawKeepMask(*batch, options_.led_dropout, rng_);
+        torch::Tensor terms = DecompositionLossTerms(
+            phi, keep, *batch, options_.decomposition_length_squared);
+        return BatchLoss{terms, DecompositionLossOfTerms(terms, *batch)};
+      });
+  if (!loss.ok()) return loss.status();
+  ApplyStep(loss->value, loss->loss, *potential_optimizer_,
+            potential_->parameters());
+  return loss->value;
 }
 
 void Trainer::Save(torch::serialize::OutputArchive& archive) const {
@@ -337,6 +429,7 @@ absl::StatusOr<RoundStats> Trainer::OnlineRound(TrajectorySource& source) {
   stats.step = step_;
   stats.log_z = ReportedLogZ();
   stats.skipped_steps = skipped_;
+  stats.dropped = dropped_;
   return stats;
 }
 
@@ -395,8 +488,10 @@ absl::StatusOr<RoundStats> Trainer::PaperRound(TrajectorySource& source) {
   RoundStats stats;
   auto online = Timed(stats.wait_seconds, [&] { return source.PolicyBatch(); });
   if (!online.ok()) return online.status();
-  if (absl::Status s = Visit(*online); !s.ok()) return s;
-  if (absl::Status s = TrainOnBatch(*std::move(online), stats); !s.ok()) {
+  // An unusable energy must not reach the offline pool either.
+  std::vector<TrajectoryRef> usable = WithUsableEnergies(*online);
+  if (absl::Status s = Visit(usable); !s.ok()) return s;
+  if (absl::Status s = TrainOnBatch(std::move(usable), stats); !s.ok()) {
     return s;
   }
   auto offline = Timed(stats.policy_seconds, [&] { return OfflineBatch(); });
@@ -414,6 +509,7 @@ absl::StatusOr<RoundStats> Trainer::PaperRound(TrajectorySource& source) {
   stats.step = step_;
   stats.log_z = ReportedLogZ();
   stats.skipped_steps = skipped_;
+  stats.dropped = dropped_;
   return stats;
 }
 

@@ -18,8 +18,15 @@
 // by momentum alone).
 // The policy step recomputes log P_F / log P_B from the stored actions, uses
 // the objective's credits (detached for LED) and clips the gradient norm.
-// A step whose loss is not finite is skipped and counted (never reaches the
-// optimizer).
+// One absurd trajectory costs one trajectory, not the step (issue 21):
+//   * a trajectory whose energies are not usable (not finite, or |E| above
+//     `max_abs_energy`: common/energy_bound.h) is dropped from the batch;
+//   * when a loss is not finite, the trajectories whose own loss terms are
+//     not finite are dropped and the loss is computed again on the rest, so
+//     it equals the loss of the batch without them;
+// each drop counted by reason (DroppedTrajectories) and the first ones
+// logged with their keys. Only a step with nothing finite left is skipped and
+// counted (it never reaches the optimizer).
 //
 // Models, optimizers and batches live on `options.device`; the same code runs
 // on CPU and CUDA. On CUDA a step waits for the device once, to read the loss
@@ -36,16 +43,20 @@
 #include <torch/torch.h>
 
 #include <deque>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <random>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/energy_bound.h"
 #include "model/policy_net.h"
 #include "model/potential_net.h"
 #include "tasks/task.h"
 #include "learner/backward_sampler.h"
+#include "learner/dropped_trajectories.h"
 #include "learner/objective.h"
 #include "learner/protocol.h"
 #include "learner/trajectory_batch.h"
@@ -93,11 +104,16 @@ struct TrainerOptions {
   double reward_exponent = 1.0;
   double reward_exponent_final = 1.0;
   int64_t reward_exponent_anneal_steps = 0;
+  // The energy bound (common/energy_bound.h): the task's default or
+  // --max_abs_energy.
+  double max_abs_energy = kLargestEnergyBound;
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
 
   absl::Status Validate() const;
 };
+
+
 
 struct RoundStats {
   int64_t step = 0;  // policy steps done, this round included
@@ -105,6 +121,8 @@ struct RoundStats {
   double potential_loss = 0;  // mean over the round's r_phi steps (LED only)
   double log_z = 0;           // reported estimate (see Trainer::ReportedLogZ)
   int64_t skipped_steps = 0;  // cumulative non-finite losses skipped
+  // Cumulative; process-local (not in checkpoints).
+  DroppedTrajectories dropped;
   // Where this round's time went: waiting on the source, r_phi steps, the
   // policy step (batch building included).
   double wait_seconds = 0;
@@ -131,8 +149,11 @@ class Trainer {
   // backward from visited objects (FAILED_PRECONDITION while none is).
   absl::StatusOr<std::vector<TrajectoryRef>> OfflineBatch();
 
-  // The policy loss on a batch without updating anything (for tests).
+  // The policy loss on a batch without updating anything (for tests), and
+  // its per-trajectory terms (the loss is their mean).
   absl::StatusOr<torch::Tensor> ComputePolicyLoss(const TrajectoryBatch& batch);
+  absl::StatusOr<torch::Tensor> ComputePolicyLossTerms(
+      const TrajectoryBatch& batch);
 
   // log F(s_0) as an estimate of log Z: the learned scalar, minus E(s_0) for
   // FL objectives (whose credits rescale every reward by exp(E(s_0))).
@@ -157,8 +178,30 @@ class Trainer {
   PotentialNet& potential() { return potential_; }
   const TrainerOptions& options() const { return options_; }
   int64_t step() const { return step_; }
+  const DroppedTrajectories& dropped() const { return dropped_; }
 
  private:
+  // A batch's loss and its per-trajectory terms ([B]).
+  struct BatchLoss {
+    torch::Tensor terms;
+    torch::Tensor loss;
+  };
+  using BatchLossFn = std::function<absl::StatusOr<BatchLoss>(
+      const std::vector<TrajectoryRef>&)>;
+  // The loss of `compute` on `refs` without the trajectories that cannot
+  // train (see the file comment), and its value: NaN when none is left.
+  struct IsolatedLoss {
+    torch::Tensor loss;
+    double value;
+  };
+  absl::StatusOr<IsolatedLoss> LossWithoutBadTrajectories(
+      const std::vector<TrajectoryRef>& refs, const BatchLossFn& compute);
+  // `refs` without those whose energies are unusable (counted and logged).
+  std::vector<TrajectoryRef> WithUsableEnergies(
+      const std::vector<TrajectoryRef>& refs);
+  void CountDrop(int64_t& counter, absl::string_view reason,
+                 const Trajectory& t, absl::string_view detail);
+
   Trainer(const Task& task, const TrainerOptions& options);
   absl::StatusOr<TrajectoryBatch> Prepare(const std::vector<TrajectoryRef>& refs,
                                           BatchInputs inputs);
@@ -193,6 +236,7 @@ class Trainer {
   std::deque<std::vector<TrajectoryRef>> batch_window_;
   int64_t step_ = 0;
   int64_t skipped_ = 0;
+  DroppedTrajectories dropped_;
 };
 
 }  // namespace ledgfn

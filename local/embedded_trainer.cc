@@ -87,6 +87,7 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
       replay.max_sample_batch,
       std::max(options.batch_size, options.replay_batch_size));
   replay.seed = topts.seed + 17;
+  replay.validation.max_abs_energy = topts.max_abs_energy;
   auto buffer = ReplayBuffer::Create(task, replay);
   if (!buffer.ok()) return buffer.status();
 
@@ -109,6 +110,7 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
   sopts.epsilon = options.epsilon;
   sopts.temperature = options.temperature;
   sopts.partial_energies = UsesPartialEnergies(topts.objective);
+  sopts.max_abs_energy = topts.max_abs_energy;
 
   // Synchronous mode samples with the trainer's own policy module.
   std::unique_ptr<Sampler> inline_sampler;
@@ -171,10 +173,17 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
     return absl::OkStatus();
   };
   hooks.trajectories = [&sink] { return sink.inserted(); };
-  hooks.fill_row = [&oracle](EvalRow* row) {
+  hooks.fill_row = [&oracle, &inline_sampler, &samplers](EvalRow* row) {
     const OracleUsage usage = oracle.usage();
     row->oracle_objects = usage.objects;
     row->oracle_seconds = usage.seconds;
+    // The samplers' drops of the oracle's unusable answers too.
+    auto add_drops = [row](const Sampler& s) {
+      row->dropped.nonfinite_energy += s.dropped(EnergyProblem::kNonfinite);
+      row->dropped.energy_out_of_range += s.dropped(EnergyProblem::kOutOfRange);
+    };
+    if (inline_sampler) add_drops(*inline_sampler);
+    for (const auto& s : samplers) add_drops(*s);
   };
   hooks.on_test_set = callbacks.on_test_set;
   hooks.on_eval = [&](const EvalRow& row) {

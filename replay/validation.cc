@@ -39,6 +39,8 @@ absl::string_view RejectCategoryName(RejectCategory category) {
       return "partial_energies";
     case RejectCategory::kUnknownInstance:
       return "unknown_instance";
+    case RejectCategory::kEnergyOutOfRange:
+      return EnergyProblemName(EnergyProblem::kOutOfRange);
   }
   return "unknown";
 }
@@ -72,6 +74,12 @@ absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
   if (!std::isfinite(t.energy)) {
     return Reject(RejectCategory::kNonfiniteEnergy, category,
                   absl::StrCat("energy is ", t.energy, ", not finite"));
+  }
+  if (CheckEnergy(t.energy, limits.max_abs_energy) != EnergyProblem::kOk) {
+    return Reject(RejectCategory::kEnergyOutOfRange, category,
+                  absl::StrCat("energy is ", t.energy, ", outside [-",
+                               limits.max_abs_energy, ", ",
+                               limits.max_abs_energy, "]"));
   }
   const InstanceId& instance = t.instance;
   if (!task.IsTrainingInstance(instance)) {
@@ -115,6 +123,14 @@ absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
       return Reject(RejectCategory::kPartialEnergies, category,
                     absl::StrCat("partial energy ", i, " is ",
                                  t.partial_energies[i], ", not finite"));
+    }
+    if (CheckEnergy(t.partial_energies[i], limits.max_abs_energy) !=
+        EnergyProblem::kOk) {
+      return Reject(RejectCategory::kEnergyOutOfRange, category,
+                    absl::StrCat("partial energy ", i, " is ",
+                                 t.partial_energies[i], ", outside [-",
+                                 limits.max_abs_energy, ", ",
+                                 limits.max_abs_energy, "]"));
     }
   }
   if (terminal != nullptr) *terminal = std::move(states->back());

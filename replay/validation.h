@@ -8,6 +8,7 @@
 //   3. it has at most min(task.max_trajectory_length(),
 //      limits.max_actions if > 0) actions                    (too_long)
 //   4. its terminal energy is finite                         (nonfinite_energy)
+//      and |E| <= limits.max_abs_energy                      (energy_out_of_range)
 //   5. its instance is one the task trains on: the empty id for
 //      single-instance tasks, a training-set instance of the
 //      task's family otherwise (Task::IsTrainingInstance)     (unknown_instance)
@@ -19,6 +20,7 @@
 //      !limits.require_partial_energies) or holds exactly
 //      T' + 1 values, E(s_0)..E(s_{T'}) with T' the number of
 //      non-stop transitions, all finite                       (partial_energies)
+//      and each within limits.max_abs_energy                 (energy_out_of_range)
 // The first failing check decides the category. The terminal energy is not
 // compared with task.Energy(x): actors may use their own (user) oracle.
 //
@@ -33,8 +35,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "tasks/task.h"
+#include "common/energy_bound.h"
 #include "common/trajectory.h"
+#include "tasks/task.h"
 
 namespace ledgfn {
 
@@ -44,6 +47,9 @@ struct ValidationLimits {
   int64_t max_actions = 0;
   // Reject trajectories without partial energies (FL objectives need them).
   bool require_partial_energies = false;
+  // The energy bound (common/energy_bound.h): the task's default
+  // (TaskDefaults::max_abs_energy) or --max_abs_energy.
+  double max_abs_energy = kLargestEnergyBound;
 };
 
 // Why a trajectory was rejected; one metrics label each.
@@ -55,12 +61,13 @@ enum class RejectCategory : int {
   kIllegalAction,
   kPartialEnergies,
   kUnknownInstance,
+  kEnergyOutOfRange,
 };
-inline constexpr int kNumRejectCategories = 7;
+inline constexpr int kNumRejectCategories = 8;
 
 // The metrics label of `category`: "unknown_task", "empty", "too_long",
-// "nonfinite_energy", "illegal_action", "partial_energies" or
-// "unknown_instance".
+// "nonfinite_energy", "illegal_action", "partial_energies",
+// "unknown_instance" or "energy_out_of_range".
 absl::string_view RejectCategoryName(RejectCategory category);
 
 // OK iff `t` is valid for `task` under `limits` (see the file comment);

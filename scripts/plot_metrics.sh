@@ -14,14 +14,15 @@ fi
 csv=$1 png=$2
 command -v gnuplot >/dev/null || { echo "gnuplot is not installed (apt-get install gnuplot-nox)" >&2; exit 1; }
 [ -r "$csv" ] || { echo "cannot read $csv" >&2; exit 1; }
-# The last row's value of a column; "nan" when the file has no such column.
+# The last row's value of a column; empty when the file has no such column
+# or the run could not compute it (metrics.csv writes such values empty).
 last_value() {
   local column
   column=$(head -n 1 "$csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1 || true)
-  if [ -n "$column" ]; then tail -n 1 "$csv" | cut -d, -f"$column"; else echo nan; fi
+  if [ -n "$column" ]; then tail -n 1 "$csv" | cut -d, -f"$column"; fi
 }
-# Multi-instance runs have test-set columns with values (not "nan").
-if [ "$(last_value test_mean_energy)" != nan ]; then
+# Multi-instance runs have test-set columns with values.
+if [ -n "$(last_value test_mean_energy)" ]; then
   panels="set title 'held-out test graphs: -E (MIS: |I|)'
 set key center right
 plot '$csv' using 'trajectories':(-column('test_mean_energy')) with linespoints pt 7 ps 0.5 title 'mean', \\
@@ -32,7 +33,7 @@ set title 'policy loss'
 plot '$csv' using 'trajectories':'policy_loss' with linespoints pt 7 ps 0.5
 set title 'log F(s_0) (conditional log Z, batch mean)'
 plot '$csv' using 'trajectories':'log_z' with linespoints pt 7 ps 0.5"
-elif [ "$(last_value top100_score)" != nan ]; then
+elif [ -n "$(last_value top100_score)" ]; then
   panels="set title 'modes found (score >= 7.5, distinct SMILES)'
 plot '$csv' using 'trajectories':'modes' with linespoints pt 7 ps 0.5
 set title 'top-100 mean score'
@@ -49,7 +50,6 @@ plot '$csv' using 'trajectories':'l1' with linespoints pt 7 ps 0.5"
 fi
 gnuplot <<GP
 set datafile separator ','
-set datafile missing 'nan'
 set terminal pngcairo size 1500,450 font ',10'
 set output '$png'
 set multiplot layout 1,3 title 'ledgfn: $(basename "$(dirname "$csv")")'

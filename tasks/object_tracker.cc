@@ -8,7 +8,7 @@ namespace ledgfn {
 ObjectTracker::ObjectTracker(int top_k) : top_k_(top_k) {}
 
 bool ObjectTracker::Add(const Task& task, const State& x, double energy) {
-  if (std::isnan(energy)) return false;
+  if (!std::isfinite(energy)) return false;
   // The key and the mode predicate are evaluated outside the lock: both may
   // consult the task's chemistry. The mode only for a new key; two threads
   // racing on one new key both evaluate it and the first emplace wins.

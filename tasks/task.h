@@ -48,6 +48,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/energy_bound.h"
 #include "common/instance_id.h"
 
 namespace ledgfn {
@@ -69,6 +70,10 @@ struct TaskDefaults {
   double potential_lr = 1e-3;
   int hidden = 256;
   int layers = 2;
+  // The energy bound (common/energy_bound.h): trajectories with |E| above
+  // it are refused where they enter. Each task sets EnergyBoundFor(the
+  // largest |E| its own energy function gives).
+  double max_abs_energy = kLargestEnergyBound;
 };
 
 class Task {

@@ -126,6 +126,9 @@ TaskDefaults BagTask::defaults() const {
   d.potential_lr = 1e-3;
   d.hidden = 128;
   d.layers = 2;
+  d.max_abs_energy = EnergyBoundFor(std::max(
+      {std::fabs(mode_energy_), std::fabs(frequent_energy_),
+       std::fabs(base_energy_)}));
   return d;
 }
 

@@ -103,7 +103,11 @@ absl::StatusOr<double> HypergridTask::ExactLogZ() const {
 }
 
 TaskDefaults HypergridTask::defaults() const {
-  return TaskDefaults{};  // the reference settings (task.h)
+  TaskDefaults d;  // the reference settings (task.h)
+  double largest = 0;
+  for (double e : energy_) largest = std::max(largest, std::fabs(e));
+  d.max_abs_energy = EnergyBoundFor(largest);
+  return d;
 }
 
 }  // namespace ledgfn

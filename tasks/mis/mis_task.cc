@@ -73,6 +73,8 @@ TaskDefaults MisTask::defaults() const {
   // 1e-3 / 1e-1 / 1e-3, width 256), with GFlowNet-CombOpt's 5 GIN layers.
   TaskDefaults d;
   d.layers = 5;
+  // E = -|I| and |I| <= the number of nodes <= the longest trajectory.
+  d.max_abs_energy = EnergyBoundFor(max_trajectory_length());
   return d;
 }
 

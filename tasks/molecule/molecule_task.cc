@@ -272,6 +272,8 @@ TaskDefaults MoleculeTask::defaults() const {
   d.log_z_lr = 5e-2;
   d.potential_lr = 1e-3;
   d.subtb_lambda = 0.9;
+  // The largest |E| is at the score floor: 10 log(8 / 0.1) = 43.8.
+  d.max_abs_energy = EnergyBoundFor(EnergyOfScore(0.0));
   return d;
 }
 

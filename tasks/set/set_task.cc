@@ -132,7 +132,11 @@ std::string SetTask::ToString(const State& x) const {
 TaskDefaults SetTask::defaults() const {
   // The reference settings (task.h). Trajectories have exactly |S| (20-80)
   // steps; lambda 0.9 keeps long spans from vanishing too fast.
-  return TaskDefaults{};
+  TaskDefaults d;
+  double largest = 0;  // |E(S)| <= sum of |item energies|
+  for (double e : item_energies_) largest += std::fabs(e);
+  d.max_abs_energy = EnergyBoundFor(largest);
+  return d;
 }
 
 }  // namespace ledgfn

@@ -212,5 +212,73 @@ TEST(SamplerTest, SampleInstancesRunsOnTheRequestedGraphs) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// A buggy user oracle: the task's energies, but every `period`-th answer
+// (counting from the first) replaced by `absurd`.
+class FaultyOracle : public EnergyOracle {
+ public:
+  FaultyOracle(const Task& task, int period, double absurd)
+      : inner_(task), period_(period), absurd_(absurd) {}
+  absl::StatusOr<std::vector<double>> Energies(
+      absl::Span<const State> objects) override {
+    auto energies = inner_.Energies(objects);
+    if (!energies.ok()) return energies;
+    for (double& e : *energies) {
+      if (answered_++ % period_ == 0) e = absurd_;
+    }
+    return energies;
+  }
+  absl::StatusOr<std::vector<double>> PartialEnergies(
+      absl::Span<const State> states) override {
+    return inner_.PartialEnergies(states);
+  }
+
+ private:
+  TaskEnergyOracle inner_;
+  const int period_;
+  const double absurd_;
+  int64_t answered_ = 0;
+};
+
+// Issue 21: an absurd answer costs its trajectory only. Sample(n) still
+// returns n trajectories, all with the task's true energies, numbered
+// without gaps; the dropped ones are counted by reason.
+TEST(SamplerTest, DropsTrajectoriesWithUnusableEnergiesAndSamplesAgain) {
+  BagTask task(/*num_letters=*/3, /*max_size=*/4, /*threshold=*/2);
+  for (double absurd : {-1e300, 10.5, std::nan("")}) {
+    SCOPED_TRACE(absurd);
+    FaultyOracle oracle(task, /*period=*/5, absurd);
+    SamplerOptions options;
+    options.batch_size = 8;
+    options.max_abs_energy = 10;
+    Sampler sampler(task, MakePolicy(task, 1), oracle, options);
+    auto trajs = sampler.Sample(20);
+    ASSERT_TRUE(trajs.ok()) << trajs.status();
+    ASSERT_EQ(trajs->size(), 20u);
+    for (size_t i = 0; i < trajs->size(); ++i) {
+      const Trajectory& t = (*trajs)[i];
+      EXPECT_EQ(t.sequence, i);
+      EXPECT_EQ(t.energy, task.Energy(task.Replay(t.actions)->back()));
+    }
+    // 20 asked: answers 0, 5, 10, 15 of the first 20 are absurd, then
+    // answer 20 of the 4 resampled: 5 dropped.
+    const EnergyProblem problem = std::isnan(absurd) ? EnergyProblem::kNonfinite
+                                                     : EnergyProblem::kOutOfRange;
+    EXPECT_EQ(sampler.dropped(problem), 5);
+  }
+}
+
+TEST(SamplerTest, AnOracleWithOnlyUnusableAnswersIsAnErrorNotALoop) {
+  BagTask task(3, 4, 2);
+  FaultyOracle oracle(task, /*period=*/1, 1e300);
+  SamplerOptions options;
+  options.max_abs_energy = 10;
+  Sampler sampler(task, MakePolicy(task, 1), oracle, options);
+  auto trajs = sampler.Sample(6);
+  ASSERT_FALSE(trajs.ok());
+  EXPECT_EQ(trajs.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(trajs.status().message().find("--max_abs_energy"), std::string::npos);
+  EXPECT_EQ(sampler.dropped(EnergyProblem::kOutOfRange), 6);
+}
+
 }  // namespace
 }  // namespace ledgfn

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -15,6 +17,8 @@
 
 #include "gtest/gtest.h"
 #include "proto/ledgfn.grpc.pb.h"
+#include "proto/trajectory_codec.h"
+#include "tasks/registry.h"
 #include "proto/server_util.h"
 #include "tests/distributed/process_harness.h"
 
@@ -203,6 +207,168 @@ TEST_F(DistributedTest, PaperProtocolTrainsTwoStepsARoundAcrossProcesses) {
   EXPECT_EQ(row.at("policy_steps"), 60);
   EXPECT_GE(row.at("distinct"), 32);
   EXPECT_GE(row.at("log_z"), 0);  // clamped at the paper's floor
+}
+
+// Issue 21, as a user with a buggy oracle meets it: a client streams valid
+// hypergrid trajectories to a real replay, 2% of them with absurd energies,
+// and a real learner trains SubTB on what the replay accepts. The data
+// (terminal objects drawn uniformly, their increments in random order) and
+// the FRESH batches (oldest first) are fixed, so runs differ only by the
+// energies:
+//   kClean   every energy right;
+//   kAbsurd  every 50th energy +-1e300: all rejected with the reason, and
+//            training reaches the clean run's exact-L1 threshold within 10%
+//            more rounds;
+//   kMixed   every 100th energy +-1e300 (rejected) and every 100th just
+//            inside the bound, +-(10 - 0.01): accepted, as the replay cannot
+//            tell them from right answers. They are wrong rewards, which
+//            cost accuracy (docs/reliability.md has the measured cost), but
+//            nothing stalls: no step skipped, no nan or inf anywhere.
+enum class Poison { kClean, kAbsurd, kMixed };
+
+struct BadEnergyRun {
+  int rounds_to_threshold = -1;  // first evaluation with L1 <= threshold
+  int64_t rejected_out_of_range = -1;  // the replay's metric
+  double skipped_steps = -1;
+  std::string csv;
+};
+
+class BadEnergyTest : public DistributedTest {
+ protected:
+  static constexpr int kTrajectories = 33000;
+  static constexpr double kBound = 10;  // the hypergrid's default (R0 = 0.1)
+
+  static proto::Trajectory Make(const Task& task, std::mt19937_64& rng,
+                                uint64_t i, Poison poison) {
+    Trajectory t;
+    const int side = 8;
+    std::vector<int32_t> steps;
+    for (int d = 0; d < 2; ++d) {
+      const int x = std::uniform_int_distribution<int>(0, side - 1)(rng);
+      steps.insert(steps.end(), x, d);
+    }
+    std::shuffle(steps.begin(), steps.end(), rng);
+    t.actions = steps;
+    t.actions.push_back(task.stop_action());
+    t.energy = task.Energy(task.Replay(t.actions)->back());
+    if (poison == Poison::kAbsurd && i % 50 == 0) {
+      t.energy = i % 100 == 0 ? -1e300 : 1e300;
+    }
+    if (poison == Poison::kMixed) {
+      switch (i % 200) {
+        case 0: t.energy = -1e300; break;
+        case 50: t.energy = 1e300; break;
+        case 100: t.energy = kBound - 0.01; break;
+        case 150: t.energy = -(kBound - 0.01); break;
+      }
+    }
+    t.actor_id = 7;
+    t.incarnation = 1;
+    t.sequence = i;
+    proto::Trajectory out;
+    EncodeTrajectory(t, task.name(), &out);
+    return out;
+  }
+
+  BadEnergyRun Run(Poison poison, int rounds, double threshold) {
+    BadEnergyRun result;
+    TaskOptions options;
+    options.name = "hypergrid";
+    options.hypergrid_dim = 2;
+    auto task = MakeTask(options);
+    EXPECT_TRUE(task.ok()) << task.status();
+    if (!task.ok()) return result;
+    const int replay_metrics = FreePort();
+    // Every trajectory goes in before the learner starts: the limiter may
+    // run that far ahead. The replay and the learner use the task's default
+    // bound.
+    std::vector<std::string> args = {"--address=127.0.0.1:0",
+                                     "--port_file=" + Path("replay.port"),
+                                     "--metrics_port=" + std::to_string(replay_metrics),
+                                     "--min_size_to_sample=16",
+                                     "--error_buffer=100000",
+                                     "--task=hypergrid", "--hypergrid_dim=2"};
+    std::remove(Path("replay.port").c_str());
+    auto replay = std::make_unique<Process>(LEDGFN_REPLAY, args, Path("replay.log"));
+    replay_port_ = WaitForPort(Path("replay.port"));
+    EXPECT_GT(replay_port_, 0) << replay->log();
+    if (replay_port_ <= 0) return result;
+
+    auto stub = proto::Replay::NewStub(
+        MakeChannel("127.0.0.1:" + std::to_string(replay_port_)));
+    grpc::ClientContext context;
+    auto stream = stub->Insert(&context);
+    std::mt19937_64 rng(5);
+    int64_t rejected = 0;
+    for (uint64_t first = 0; first < kTrajectories; first += 100) {
+      proto::InsertRequest request;
+      for (uint64_t i = first; i < first + 100; ++i) {
+        *request.add_trajectories() = Make(**task, rng, i, poison);
+      }
+      proto::InsertResponse response;
+      EXPECT_TRUE(stream->Write(request) && stream->Read(&response));
+      for (const proto::Ack& ack : response.acks()) {
+        if (ack.code() == 0) continue;
+        ++rejected;
+        EXPECT_EQ(ack.key().sequence() % 50, 0u) << ack.reason();
+        EXPECT_NE(ack.reason().find("outside [-10, 10]"), std::string::npos)
+            << ack.reason();
+      }
+    }
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+    const int64_t absurd = poison == Poison::kAbsurd  ? kTrajectories / 50
+                           : poison == Poison::kMixed ? kTrajectories / 100
+                                                      : 0;
+    EXPECT_EQ(rejected, absurd);
+
+    auto learner = StartLearner({"--task=hypergrid", "--hypergrid_dim=2",
+                                 "--objective=subtb", "--hidden=64",
+                                 "--rounds=" + std::to_string(rounds),
+                                 "--eval_every=10", "--publish_every=1000"});
+    EXPECT_EQ(learner->Wait(std::chrono::seconds(240)), 0) << learner->log();
+    std::smatch m;
+    const std::string metrics = Scrape(replay_metrics);
+    if (std::regex_search(metrics, m, std::regex(
+            R"(ledgfn_replay_rejected_total\{[^}]*reason="energy_out_of_range"[^}]*\} (\S+))"))) {
+      result.rejected_out_of_range = std::llround(std::stod(m[1]));
+    }
+    EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
+    result.csv = ReadFile(Path("learner/metrics.csv"));
+    const auto rows = CsvRows(Path("learner/metrics.csv"));
+    for (const auto& row : rows) {
+      if (row.at("l1") <= threshold) {
+        result.rounds_to_threshold = static_cast<int>(row.at("round"));
+        break;
+      }
+    }
+    if (!rows.empty()) result.skipped_steps = rows.back().at("skipped_steps");
+    EXPECT_EQ(result.rejected_out_of_range, absurd);
+    EXPECT_EQ(result.csv.find("nan"), std::string::npos) << result.csv;
+    EXPECT_EQ(result.csv.find("inf"), std::string::npos) << result.csv;
+    return result;
+  }
+};
+
+TEST_F(BadEnergyTest, AbsurdEnergiesCostTheirTrajectoriesNotTheRun) {
+  constexpr int kRounds = 2000;  // 32,000 fresh trajectories
+  constexpr double kThreshold = 0.2;
+  const BadEnergyRun clean = Run(Poison::kClean, kRounds, kThreshold);
+  const BadEnergyRun absurd = Run(Poison::kAbsurd, kRounds, kThreshold);
+  const BadEnergyRun mixed = Run(Poison::kMixed, kRounds, kThreshold);
+  std::printf("rounds to exact L1 <= %.2f: clean %d, 2%% absurd (rejected) %d, "
+              "1%% absurd + 1%% just inside the bound %d\n",
+              kThreshold, clean.rounds_to_threshold, absurd.rounds_to_threshold,
+              mixed.rounds_to_threshold);
+  ASSERT_GT(clean.rounds_to_threshold, 0) << clean.csv;
+  ASSERT_GT(absurd.rounds_to_threshold, 0) << absurd.csv;
+  EXPECT_LE(absurd.rounds_to_threshold, 1.1 * clean.rounds_to_threshold);
+  // Wrong rewards inside the bound slow training down, but it goes on.
+  ASSERT_GT(mixed.rounds_to_threshold, 0) << mixed.csv;
+  EXPECT_LE(mixed.rounds_to_threshold, 2 * clean.rounds_to_threshold);
+  for (const BadEnergyRun* run : {&clean, &absurd, &mixed}) {
+    EXPECT_EQ(run->skipped_steps, 0);
+  }
 }
 
 // MIS across processes: actors sample on training graphs and name them, the

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -124,7 +125,9 @@ inline std::vector<std::map<std::string, double>> CsvRows(const std::string& csv
     std::istringstream h(header), v(line);
     std::string name, value;
     while (std::getline(h, name, ',') && std::getline(v, value, ',')) {
-      row[name] = std::strtod(value.c_str(), nullptr);
+      // An empty cell is a value the run could not compute.
+      row[name] = value.empty() ? std::numeric_limits<double>::quiet_NaN()
+                                : std::strtod(value.c_str(), nullptr);
     }
     rows.push_back(std::move(row));
   }

@@ -67,6 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("--test_samples=0", "test samples"),
         std::make_pair("--protocol=online2", "unknown protocol"),
         std::make_pair("--protocol=paper --task=mis", "backward"),
+        std::make_pair("--max_abs_energy=0", "--max_abs_energy must be in (0, 700]"),
+        std::make_pair("--max_abs_energy=1e9", "--max_abs_energy must be in (0, 700]"),
         std::make_pair("--policy_network=cnn", "unknown policy network"),
         std::make_pair("--bag_features=paper", "unknown bag features"),
         std::make_pair("--grad_clip=-1", "gradient clip"),
@@ -92,7 +94,8 @@ TEST(CliTest, HelpDocumentsEveryFlag) {
         "input", "output", "protocol", "bag_features", "policy_network",
         "offline_batch_size", "potential_window_batches",
         "potential_on_policy_batch", "led_loss_length_squared", "log_z_init",
-        "log_z_min", "grad_clip", "reference_optimizer_side_effect"}) {
+        "log_z_min", "grad_clip", "reference_optimizer_side_effect",
+        "max_abs_energy"}) {
     EXPECT_NE(r.output.find(std::string("--") + flag), std::string::npos)
         << flag;
   }

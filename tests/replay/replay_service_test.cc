@@ -305,6 +305,7 @@ TEST(DedupeIndexTest, ContiguousFloorRecentSetAndForfeitedGaps) {
 
 TEST_F(ReplayServiceTest, InvalidTrajectoriesAreRejectedCountedAndNotStored) {
   ReplayServiceOptions options = Unlimited();
+  options.validation.max_abs_energy = 10;  // the bag's default
   Start(options);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
@@ -352,6 +353,16 @@ TEST_F(ReplayServiceTest, InvalidTrajectoriesAreRejectedCountedAndNotStored) {
     c.t.set_energy(-inf);
     cases.push_back(c);
   }
+  for (double absurd : {-1e300, 1e300, 10.01, -10.01}) {
+    Case c{base(), RejectCategory::kEnergyOutOfRange, "outside [-10, 10]"};
+    c.t.set_energy(absurd);
+    cases.push_back(c);
+  }
+  {
+    Case c{base(), RejectCategory::kEnergyOutOfRange, "partial energy 5"};
+    for (int i = 0; i < 14; ++i) c.t.add_partial_energies(i == 5 ? -1e300 : 0.5);
+    cases.push_back(c);
+  }
   {
     Case c{base(), RejectCategory::kEmpty, "empty"};
     c.t.clear_actions();
@@ -373,6 +384,13 @@ TEST_F(ReplayServiceTest, InvalidTrajectoriesAreRejectedCountedAndNotStored) {
     cases.push_back(c);
   }
 
+  // Energies just inside the bound are valid.
+  std::vector<proto::Trajectory> inside;
+  for (double e : {9.99, -9.99, 10.0}) {
+    inside.push_back(base());
+    inside.back().set_energy(e);
+  }
+
   InsertStream stream(stub_.get());
   std::vector<proto::Trajectory> request;
   for (const Case& c : cases) request.push_back(c.t);
@@ -382,10 +400,14 @@ TEST_F(ReplayServiceTest, InvalidTrajectoriesAreRejectedCountedAndNotStored) {
   ASSERT_TRUE(stream.Write(request));
   // Resending a rejected trajectory rejects it again.
   ASSERT_TRUE(stream.Write(cases[0].t));
+  ASSERT_TRUE(stream.Write(inside));
   ASSERT_TRUE(stream.Finish().ok());
 
   const std::vector<proto::Ack> acks = stream.acks();
-  ASSERT_EQ(acks.size(), request.size() + 1);
+  ASSERT_EQ(acks.size(), request.size() + 1 + inside.size());
+  for (size_t i = 0; i < inside.size(); ++i) {
+    EXPECT_EQ(acks[request.size() + 1 + i].code(), 0) << "inside " << i;
+  }
   for (size_t i = 0; i < request.size(); ++i) {
     EXPECT_EQ(acks[i].key().sequence(), request[i].sequence()) << i;
   }
@@ -399,14 +421,15 @@ TEST_F(ReplayServiceTest, InvalidTrajectoriesAreRejectedCountedAndNotStored) {
     EXPECT_THAT(ack.reason(), HasSubstr(cases[i].reason)) << "case " << i;
     ++expected_by_category[static_cast<int>(cases[i].category)];
   }
-  EXPECT_EQ(acks.back().code(), 3);
+  EXPECT_EQ(acks[request.size()].code(), 3);
   ++expected_by_category[static_cast<int>(cases[0].category)];
 
   const proto::InfoResponse info = RpcInfo();
-  EXPECT_EQ(info.size(), 1);
-  EXPECT_EQ(info.inserted(), 1);
+  const int64_t stored = 1 + static_cast<int64_t>(inside.size());
+  EXPECT_EQ(info.size(), stored);
+  EXPECT_EQ(info.inserted(), stored);
   EXPECT_EQ(info.rejected(), static_cast<int64_t>(cases.size()) + 1);
-  EXPECT_EQ(info.limiter_inserts(), 1);
+  EXPECT_EQ(info.limiter_inserts(), stored);
   const ReplayServiceInfo local = service_->Info();
   for (int c = 0; c < kNumRejectCategories; ++c) {
     EXPECT_EQ(local.rejected_by_category[c], expected_by_category[c])
