@@ -32,7 +32,7 @@ int DrawValid(const float* logits, const std::vector<uint8_t>& valid,
 }  // namespace
 
 bool CanSampleBackward(const Task& task) {
-  return task.can_step_back() && !task.has_instances() &&
+  return task.can_step_back() && task.instances() == nullptr &&
          task.graph() == nullptr && task.fragment_tree_layout() == nullptr;
 }
 

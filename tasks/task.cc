@@ -5,7 +5,6 @@
 #include <cassert>
 #include <cmath>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,23 +25,6 @@ absl::StatusOr<double> Task::ExactLogZ() const {
   return absl::UnimplementedError(
       absl::StrCat("task '", name(),
                    "' has no closed-form log Z; enumerate its state graph"));
-}
-
-absl::StatusOr<std::shared_ptr<const Task>> Task::Instance(
-    const InstanceId& id) const {
-  if (!id.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task '", name(), "' has a single instance, but the ",
-                     "trajectory names instance ", id.ToString()));
-  }
-  // Non-owning: the task outlives every caller by contract.
-  return std::shared_ptr<const Task>(std::shared_ptr<const Task>(), this);
-}
-
-absl::StatusOr<double> Task::BaselineEnergy(const InstanceId& id) const {
-  (void)id;
-  return absl::UnimplementedError(
-      absl::StrCat("task '", name(), "' has no baseline"));
 }
 
 std::vector<double> Task::Energies(absl::Span<const State> xs) const {

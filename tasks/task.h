@@ -26,13 +26,13 @@
 //  * Fragment-tree tasks (fragment_tree_layout() != nullptr, e.g. the
 //    molecule task) lay their states out as fragment_tree.h says; their
 //    networks are message-passing networks over the tree's blocks.
-//  * Multi-instance tasks (has_instances(), e.g. MIS over many graphs): every
-//    trajectory names its instance by an InstanceId, and Instance(id)
-//    rebuilds that instance's task, on which Replay, masks and features are
-//    evaluated. The multi-instance task itself behaves, for the per-state
-//    methods, as its first training instance, except max_trajectory_length()
-//    which bounds every instance. Single-instance tasks accept only the
-//    empty id, for which Instance() returns the task itself.
+//  * Multi-instance tasks (instances() != nullptr, e.g. MIS over many
+//    graphs; instance_family.h): every trajectory names its instance by an
+//    InstanceId, on whose task Replay, masks and features are evaluated.
+//    The multi-instance task itself behaves, for the per-state methods, as
+//    its first training instance, except max_trajectory_length() which
+//    bounds every instance. A single-instance task has one instance, the
+//    empty id, which is the task itself.
 //
 // No torch here: this library is linked by the replay service.
 #ifndef LEDGFN_TASKS_TASK_H_
@@ -44,16 +44,14 @@
 #include <string>
 #include <vector>
 
-#include <random>
-
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "common/instance_id.h"
 
 namespace ledgfn {
 
 struct FragmentTreeLayout;
 class Graph;
+class InstanceFamily;
 
 using State = std::vector<int32_t>;
 
@@ -176,30 +174,9 @@ class Task {
 
   // Multi-instance tasks --------------------------------------------------
 
-  virtual bool has_instances() const { return false; }
-  // The task of instance `id`, shared (callers may keep it while the task
-  // lives). Single-instance tasks: the task itself for the empty id,
-  // INVALID_ARGUMENT for any other. Multi-instance tasks: INVALID_ARGUMENT
-  // for an id of another family or outside the task's training and test
-  // sets. Thread-safe.
-  virtual absl::StatusOr<std::shared_ptr<const Task>> Instance(
-      const InstanceId& id) const;
-  // Whether `id` may be trained on (actors sample, replay accepts): the
-  // empty id for single-instance tasks, a training-set id otherwise.
-  virtual bool IsTrainingInstance(const InstanceId& id) const {
-    return id.empty();
-  }
-  // The instance of a new trajectory, drawn uniformly from the training set
-  // (the empty id for single-instance tasks).
-  virtual InstanceId DrawTrainingInstance(std::mt19937_64& rng) const {
-    (void)rng;
-    return {};
-  }
-  // Held-out instances for evaluation (empty for single-instance tasks).
-  virtual std::vector<InstanceId> TestInstances() const { return {}; }
-  // The energy a simple baseline reaches on instance `id` (greedy minimum
-  // degree for MIS); UNIMPLEMENTED when the task has no baseline.
-  virtual absl::StatusOr<double> BaselineEnergy(const InstanceId& id) const;
+  // The task's family of instances (instance_family.h); nullptr for
+  // single-instance tasks. Lives as long as the task.
+  virtual const InstanceFamily* instances() const { return nullptr; }
 
   // Convenience built on the virtual interface ---------------------------
 

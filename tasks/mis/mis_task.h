@@ -19,7 +19,7 @@
 //  * exactly_enumerable() for n <= kMaxEnumerableNodes.
 //
 // MisFamilyTask: a MisTask over a family of seeded graphs, multi-instance
-// (task.h). Families:
+// (task.h, instance_family.h). Families:
 //  * "rb200-300": RB-model graphs with 200..300 nodes (Xu et al.'s model B
 //    as in GFlowNet-CombOpt's rbgraph_generator.py: n cliques of k nodes,
 //    n in [20, 25], k in [5, 12], p ~ U[0.3, 1), redrawn until 200 <= n*k
@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tasks/instance_family.h"
 #include "tasks/mis/graph.h"
 #include "tasks/mis/graph_generators.h"  // GenerateRbGraph, GenerateErdosRenyiGraph
 #include "tasks/task.h"
@@ -115,7 +116,7 @@ struct MisFamilyOptions {
   std::vector<std::string> edge_list_files;
 };
 
-class MisFamilyTask : public MisTask {
+class MisFamilyTask : public MisTask, public InstanceFamily {
  public:
   static constexpr uint64_t kTestSeedBase = 1'000'000'000;
 
@@ -131,7 +132,7 @@ class MisFamilyTask : public MisTask {
   int max_trajectory_length() const override;
   bool exactly_enumerable() const override;
 
-  bool has_instances() const override { return true; }
+  const InstanceFamily* instances() const override { return this; }
   absl::StatusOr<std::shared_ptr<const Task>> Instance(
       const InstanceId& id) const override;
   bool IsTrainingInstance(const InstanceId& id) const override;

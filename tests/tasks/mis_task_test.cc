@@ -178,7 +178,7 @@ TEST(MisTaskTest, SizesAndDefaults) {
   EXPECT_EQ(task.num_node_labels(), 3);
   EXPECT_EQ(task.graph()->num_edges(), 5);
   EXPECT_TRUE(task.exactly_enumerable());
-  EXPECT_FALSE(task.has_instances());
+  EXPECT_EQ(task.instances(), nullptr);
   const TaskDefaults d = task.defaults();
   EXPECT_EQ(d.batch_size, 16);
   EXPECT_EQ(d.subtb_lambda, 0.9);
@@ -471,9 +471,10 @@ MisFamilyOptions Family(const std::string& family, int train, int test) {
   return options;
 }
 
-std::shared_ptr<const Task> GetInstance(const Task& task, uint64_t seed) {
+std::shared_ptr<const Task> GetInstance(const MisFamilyTask& task,
+                                        uint64_t seed) {
   absl::StatusOr<std::shared_ptr<const Task>> instance =
-      task.Instance({static_cast<const MisFamilyTask&>(task).family(), seed});
+      task.Instance({task.family(), seed});
   EXPECT_TRUE(instance.ok()) << instance.status();
   return instance.ok() ? *instance : nullptr;
 }
@@ -484,7 +485,7 @@ TEST(MisFamilyTest, RbTrainAndTestSets) {
   const std::string family = "rb200-300";
   EXPECT_EQ(task->family(), family);
   EXPECT_EQ(task->name(), "mis");
-  EXPECT_TRUE(task->has_instances());
+  EXPECT_EQ(task->instances(), task.get());
   EXPECT_EQ(task->max_trajectory_length(), 300);
   EXPECT_FALSE(task->exactly_enumerable());
   EXPECT_GE(task->state_size(), 200);
@@ -523,7 +524,7 @@ TEST(MisFamilyTest, InstancesAreSeparateTasksOnDeterministicGraphs) {
   std::shared_ptr<const Task> first = GetInstance(*task, 0);
   ASSERT_NE(first, nullptr);
   EXPECT_NE(first.get(), task.get());
-  EXPECT_FALSE(first->has_instances());
+  EXPECT_EQ(first->instances(), nullptr);
   EXPECT_EQ(first->graph(), task->graph());  // Shares the first graph.
   EXPECT_EQ(GetInstance(*task, 3), GetInstance(*task, 3));  // Cached.
 
@@ -705,10 +706,11 @@ TEST(MisMakeTaskTest, BuildsFamiliesAndRejectsBadNames) {
   absl::StatusOr<std::unique_ptr<Task>> task = MakeTask(options);
   ASSERT_TRUE(task.ok()) << task.status();
   EXPECT_EQ((*task)->name(), "mis");
-  EXPECT_TRUE((*task)->has_instances());
-  EXPECT_EQ((*task)->TestInstances().size(), 2u);
-  EXPECT_TRUE((*task)->IsTrainingInstance({"er-12-0.3", 6}));
-  EXPECT_FALSE((*task)->IsTrainingInstance({"er-12-0.3", 7}));
+  const InstanceFamily* family = (*task)->instances();
+  ASSERT_NE(family, nullptr);
+  EXPECT_EQ(family->TestInstances().size(), 2u);
+  EXPECT_TRUE(family->IsTrainingInstance({"er-12-0.3", 6}));
+  EXPECT_FALSE(family->IsTrainingInstance({"er-12-0.3", 7}));
 
   options.mis_edge_list_files = {WriteTempFile("make.edges", "0 1\n")};
   task = MakeTask(options);
