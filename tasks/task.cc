@@ -42,13 +42,6 @@ std::vector<double> Task::PartialEnergies(
   return out;
 }
 
-absl::StatusOr<double> Task::MeanPairwiseSimilarity(
-    absl::Span<const State> xs) const {
-  (void)xs;
-  return absl::UnimplementedError(
-      absl::StrCat("task '", name(), "' has no similarity measure"));
-}
-
 std::string Task::ToString(const State& x) const {
   return absl::StrJoin(x, ",");
 }

@@ -40,7 +40,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +51,7 @@ namespace ledgfn {
 struct FragmentTreeLayout;
 class Graph;
 class InstanceFamily;
+class ObjectMetrics;
 
 using State = std::vector<int32_t>;
 
@@ -146,17 +146,9 @@ class Task {
     (void)energy;
     return IsMode(x);
   }
-  // Tasks whose objects have a domain score besides the energy (molecule:
-  // the proxy score, clipped as in the energy) report it in evaluations;
-  // nullopt for the others.
-  virtual std::optional<double> ScoreOfEnergy(double energy) const {
-    (void)energy;
-    return std::nullopt;
-  }
-  // Mean pairwise similarity of objects, for diversity (molecule: Tanimoto
-  // of RDKit fingerprints); UNIMPLEMENTED for tasks without one.
-  virtual absl::StatusOr<double> MeanPairwiseSimilarity(
-      absl::Span<const State> xs) const;
+  // The domain metrics of objects besides the energy (object_metrics.h),
+  // which evaluations report; nullptr for tasks without them.
+  virtual const ObjectMetrics* object_metrics() const { return nullptr; }
 
   virtual TaskDefaults defaults() const = 0;
 
