@@ -33,7 +33,8 @@ int DrawValid(const float* logits, const std::vector<uint8_t>& valid,
 
 bool CanSampleBackward(const Task& task) {
   return task.can_step_back() && task.instances() == nullptr &&
-         task.graph() == nullptr && task.fragment_tree_layout() == nullptr;
+         task.graph_states() == nullptr &&
+         task.fragment_tree_layout() == nullptr;
 }
 
 absl::StatusOr<std::vector<TrajectoryRef>> SampleBackward(

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "tasks/graph_states.h"
 
 namespace ledgfn {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 enum class InputKind { kVector, kGraph, kFragment };
 
 InputKind KindOf(const Task& task) {
-  if (task.graph() != nullptr) return InputKind::kGraph;
+  if (task.graph_states() != nullptr) return InputKind::kGraph;
   if (task.fragment_tree_layout() != nullptr) return InputKind::kFragment;
   return InputKind::kVector;
 }
@@ -65,17 +66,18 @@ absl::Status ValidateRow(const Task& kind, const NetworkRow& row, size_t index,
     }
     return absl::OkStatus();
   }
-  if (task.num_node_labels() != kind.num_node_labels()) {
+  const int labels = task.graph_states()->num_node_labels();
+  const int kind_labels = kind.graph_states()->num_node_labels();
+  if (labels != kind_labels) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "row %d: %d node labels, expected %d", index, task.num_node_labels(),
-        kind.num_node_labels()));
+        "row %d: %d node labels, expected %d", index, labels, kind_labels));
   }
   // An out-of-range label would index past the embedding table (on a GPU, a
   // device-side assert that kills the context).
   for (const State* s : {row.state, row.next}) {
     if (s == nullptr) continue;
     for (int32_t label : *s) {
-      if (label < 0 || label >= kind.num_node_labels()) {
+      if (label < 0 || label >= kind_labels) {
         return absl::InvalidArgumentError(
             absl::StrFormat("row %d: node label %d out of range", index, label));
       }
@@ -180,7 +182,7 @@ absl::StatusOr<NetworkInput> BuildNetworkInput(
     for (size_t r = 0; r < rows.size(); ++r) {
       const NetworkRow& row = rows[r];
       if (row.task == nullptr) continue;
-      graph_rows[r].graph = row.task->graph();
+      graph_rows[r].graph = &row.task->graph_states()->graph();
       graph_rows[r].labels = *row.state;
       if (transitions) graph_rows[r].next_labels = *row.next;
     }

@@ -19,10 +19,9 @@
 //    terminal, and at least one valid backward action unless it is s_0.
 //  * Energies are in the energy domain: R(x) = exp(-E(x)). `PartialEnergy` is
 //    the task-defined energy of any intermediate state (used by FL-GFN).
-//  * Graph tasks (graph() != nullptr, e.g. MIS) describe a state as one label
-//    per node of graph(), in 0..num_node_labels()-1: State[v] is node v's
-//    label and forward/backward action v acts on node v. Their networks are
-//    graph networks over the labels; Features() is still defined.
+//  * Graph tasks (graph_states() != nullptr, e.g. MIS; graph_states.h)
+//    describe a state as one label per node of a graph; their networks are
+//    graph networks over the labels.
 //  * Fragment-tree tasks (fragment_tree_layout() != nullptr, e.g. the
 //    molecule task) lay their states out as fragment_tree.h says; their
 //    networks are message-passing networks over the tree's blocks.
@@ -49,7 +48,7 @@
 namespace ledgfn {
 
 struct FragmentTreeLayout;
-class Graph;
+class GraphStates;
 class InstanceFamily;
 class ObjectMetrics;
 
@@ -146,29 +145,26 @@ class Task {
     (void)energy;
     return IsMode(x);
   }
-  // The domain metrics of objects besides the energy (object_metrics.h),
-  // which evaluations report; nullptr for tasks without them.
-  virtual const ObjectMetrics* object_metrics() const { return nullptr; }
 
   virtual TaskDefaults defaults() const = 0;
 
-  // Graph tasks -----------------------------------------------------------
+  // Capabilities ----------------------------------------------------------
+  // What only some tasks have, each behind one accessor: the task's own
+  // (living as long as the task), or nullptr when the task lacks it.
 
-  // The graph whose nodes the state labels; nullptr for vector tasks.
-  virtual const Graph* graph() const { return nullptr; }
-  // Number of distinct node labels (0 for vector tasks).
-  virtual int num_node_labels() const { return 0; }
-  // The state layout of fragment-tree tasks (fragment_tree.h); nullptr for
-  // the others. Not a graph task: graph() stays nullptr.
+  // Graph tasks: the graph and node labels their states are
+  // (graph_states.h).
+  virtual const GraphStates* graph_states() const { return nullptr; }
+  // Fragment-tree tasks: their state layout (fragment_tree.h). Not a graph
+  // task: graph_states() stays nullptr.
   virtual const FragmentTreeLayout* fragment_tree_layout() const {
     return nullptr;
   }
-
-  // Multi-instance tasks --------------------------------------------------
-
-  // The task's family of instances (instance_family.h); nullptr for
-  // single-instance tasks. Lives as long as the task.
+  // Multi-instance tasks: the family of instances (instance_family.h).
   virtual const InstanceFamily* instances() const { return nullptr; }
+  // Tasks with domain metrics of objects besides the energy, which
+  // evaluations report (object_metrics.h).
+  virtual const ObjectMetrics* object_metrics() const { return nullptr; }
 
   // Convenience built on the virtual interface ---------------------------
 

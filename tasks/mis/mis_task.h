@@ -2,7 +2,8 @@
 // LED-GFN and GFlowNet-CombOpt: each trajectory builds an independent set on
 // its own graph instance.
 //
-// Contract of MisTask (one graph G with n nodes; a graph task, see task.h):
+// Contract of MisTask (one graph G with n nodes; a graph task, see
+// graph_states.h):
 //  * State: one label per node, kExcluded = 0, kSelected = 1,
 //    kUndecided = 2; s_0 has every node undecided. A state is determined by
 //    its selected set S: excluded = neighbours of S, undecided = the rest.
@@ -53,6 +54,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tasks/graph_states.h"
 #include "tasks/instance_family.h"
 #include "tasks/mis/graph.h"
 #include "tasks/mis/graph_generators.h"  // GenerateRbGraph, GenerateErdosRenyiGraph
@@ -60,7 +62,7 @@
 
 namespace ledgfn {
 
-class MisTask : public Task {
+class MisTask : public Task, public GraphStates {
  public:
   static constexpr int32_t kExcluded = 0;
   static constexpr int32_t kSelected = 1;
@@ -91,7 +93,8 @@ class MisTask : public Task {
   // "{v1,v2,...}": the selected nodes.
   std::string ToString(const State& x) const override;
   TaskDefaults defaults() const override;
-  const Graph* graph() const override { return graph_.get(); }
+  const GraphStates* graph_states() const override { return this; }
+  const Graph& graph() const override { return *graph_; }
   int num_node_labels() const override { return kNumLabels; }
 
   const std::shared_ptr<const Graph>& shared_graph() const { return graph_; }
