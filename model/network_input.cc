@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "tasks/backward_dynamics.h"
 #include "tasks/graph_states.h"
 
 namespace ledgfn {
@@ -30,10 +31,11 @@ const char* KindName(InputKind kind) {
   return "vector";
 }
 
-// Checks that a non-padding row fits `kind` and carries the states asked for.
+// Checks that a non-padding row fits `kind` and carries the states asked for,
+// and that its task can be stepped back when `neighbours` are asked for.
 // (Fragment states are checked as the batch reads them.)
 absl::Status ValidateRow(const Task& kind, const NetworkRow& row, size_t index,
-                         bool transitions) {
+                         bool transitions, bool neighbours) {
   const Task& task = *row.task;
   if (KindOf(task) != KindOf(kind)) {
     return absl::InvalidArgumentError(
@@ -63,6 +65,11 @@ absl::Status ValidateRow(const Task& kind, const NetworkRow& row, size_t index,
       return absl::InvalidArgumentError(absl::StrFormat(
           "row %d: feature size %d, expected %d", index, task.feature_size(),
           kind.feature_size()));
+    }
+    if (neighbours && task.backward_dynamics() == nullptr) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "row %d: neighbour features of a task without backward dynamics",
+          index));
     }
     return absl::OkStatus();
   }
@@ -105,6 +112,8 @@ void AddNeighbourFeatures(const Task& kind, absl::Span<const NetworkRow> rows,
     const NetworkRow& row = rows[r];
     if (row.task == nullptr) continue;
     const Task& task = *row.task;
+    // Not null: ValidateRow checked it.
+    const BackwardDynamics& back = *task.backward_dynamics();
     task.ForwardMask(*row.state, mask.data());
     for (int64_t a = 0; a < A; ++a) {
       if (!mask[a]) continue;
@@ -116,7 +125,7 @@ void AddNeighbourFeatures(const Task& kind, absl::Span<const NetworkRow> rows,
     for (int64_t b = 0; b < B; ++b) {
       if (!mask[b]) continue;
       neighbour = *row.state;
-      task.StepBack(neighbour, static_cast<int>(b));
+      back.StepBack(neighbour, static_cast<int>(b));
       task.Features(neighbour, bwd + (r * B + b) * F);
     }
   }
@@ -145,7 +154,7 @@ absl::StatusOr<NetworkInput> BuildNetworkInput(
     std::vector<int64_t> shape, bool transitions, bool pinned,
     bool neighbours) {
   if (neighbours && (transitions || KindOf(kind) != InputKind::kVector ||
-                     !kind.can_step_back())) {
+                     kind.backward_dynamics() == nullptr)) {
     return absl::InvalidArgumentError(
         "neighbour features need states (not transitions) of a vector task "
         "with backward dynamics");
@@ -161,7 +170,8 @@ absl::StatusOr<NetworkInput> BuildNetworkInput(
   }
   for (size_t r = 0; r < rows.size(); ++r) {
     if (rows[r].task == nullptr) continue;
-    if (absl::Status s = ValidateRow(kind, rows[r], r, transitions); !s.ok()) {
+    if (absl::Status s = ValidateRow(kind, rows[r], r, transitions, neighbours);
+        !s.ok()) {
       return s;
     }
   }

@@ -6,7 +6,7 @@
 //    [shape..., A, F] (the child Step(s, a) for a valid non-stop action a,
 //    s itself for the stop action, zeros for an invalid action) and
 //    backward neighbours, [shape..., B, F] (the parent StepBack(s, b) for a
-//    valid b, zeros otherwise; the task must have can_step_back());
+//    valid b, zeros otherwise; the tasks must have backward_dynamics());
 //  * graph tasks (Task::graph_states() != nullptr): a GraphBatch with one
 //    row per element of `shape`, row-major; the networks return outputs of
 //    leading shape `shape` (per-node outputs padded to [shape...,

@@ -2,7 +2,6 @@
 // virtuals.
 #include "tasks/task.h"
 
-#include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -15,11 +14,6 @@
 #include "absl/strings/str_join.h"
 
 namespace ledgfn {
-
-void Task::StepBack(State& /*s*/, int /*backward_action*/) const {
-  // Callers check can_step_back() first (learner/backward_sampler.h).
-  assert(false && "StepBack on a task without backward dynamics");
-}
 
 absl::StatusOr<double> Task::ExactLogZ() const {
   return absl::UnimplementedError(

@@ -48,6 +48,7 @@
 namespace ledgfn {
 
 struct FragmentTreeLayout;
+class BackwardDynamics;
 class GraphStates;
 class InstanceFamily;
 class ObjectMetrics;
@@ -96,17 +97,6 @@ class Task {
   virtual void Step(State& s, int action) const = 0;
   // The backward action that undoes non-stop forward action `action`.
   virtual int BackwardAction(int action) const { return action; }
-  // Backward dynamics, for sampling trajectories backward from an object
-  // with P_B (the paper's offline batches). Only tasks whose
-  // can_step_back() is true implement them:
-  //  * StepBack applies a valid backward action to `s` in place, giving the
-  //    parent p with Step(p, ForwardActionOf(b)) == s;
-  //  * ForwardActionOf(b) is the forward action that BackwardAction maps to b.
-  virtual bool can_step_back() const { return false; }
-  virtual void StepBack(State& s, int backward_action) const;
-  virtual int ForwardActionOf(int backward_action) const {
-    return backward_action;
-  }
   // True when `s` is an object the trajectory must end at without a stop
   // action (tasks without stop only).
   virtual bool IsTerminal(const State& s) const = 0;
@@ -160,6 +150,8 @@ class Task {
   virtual const FragmentTreeLayout* fragment_tree_layout() const {
     return nullptr;
   }
+  // Tasks that can be stepped backward (backward_dynamics.h).
+  virtual const BackwardDynamics* backward_dynamics() const { return nullptr; }
   // Multi-instance tasks: the family of instances (instance_family.h).
   virtual const InstanceFamily* instances() const { return nullptr; }
   // Tasks with domain metrics of objects besides the energy, which

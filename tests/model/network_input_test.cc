@@ -126,6 +126,20 @@ TEST_F(NetworkInputTest, RejectsMismatches) {
   EXPECT_EQ(code(BuildNetworkInput(path_, {NetworkRow{&path_, &bad_label}}, {1},
                                    false)),
             kInvalid);
+  // Neighbour features of a row whose task cannot be stepped back.
+  class Frozen : public HypergridTask {
+   public:
+    Frozen() : HypergridTask(2, 3, 0.1, 0.5, 2.0) {}
+    const BackwardDynamics* backward_dynamics() const override {
+      return nullptr;
+    }
+  } frozen;
+  EXPECT_TRUE(BuildNetworkInput(grid_, {NetworkRow{&grid_, &a_}}, {1}, false,
+                                /*pinned=*/false, /*neighbours=*/true)
+                  .ok());
+  EXPECT_EQ(code(BuildNetworkInput(grid_, {NetworkRow{&frozen, &a_}}, {1}, false,
+                                   /*pinned=*/false, /*neighbours=*/true)),
+            kInvalid);
 }
 
 }  // namespace

@@ -547,12 +547,13 @@ TEST(MakeTaskTest, BuildsEachTask) {
   EXPECT_EQ((*task)->defaults().subtb_lambda, 0.99);
 }
 
-TEST(MakeTaskTest, VectorTasksHaveNoCapabilities) {
+TEST(MakeTaskTest, VectorTasksStepBackAndHaveNoOtherCapability) {
   for (const char* name : {"hypergrid", "set", "bag"}) {
     TaskOptions options;
     options.name = name;
     absl::StatusOr<std::unique_ptr<Task>> task = MakeTask(options);
     ASSERT_TRUE(task.ok()) << task.status();
+    EXPECT_NE((*task)->backward_dynamics(), nullptr) << name;
     EXPECT_EQ((*task)->graph_states(), nullptr) << name;
     EXPECT_EQ((*task)->fragment_tree_layout(), nullptr) << name;
     EXPECT_EQ((*task)->instances(), nullptr) << name;
