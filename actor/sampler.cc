@@ -8,6 +8,7 @@
 
 #include "model/masking.h"
 #include "model/network_input.h"
+#include "tasks/instance_family.h"
 
 namespace ledgfn {
 
@@ -22,7 +23,7 @@ Sampler::Sampler(const Task& task, PolicyNet policy, EnergyOracle& oracle,
                    (static_cast<uint64_t>(std::random_device{}()) << 32)) {}
 
 absl::Status Sampler::Reset(Env& env, const InstanceId& instance) {
-  auto instance_task = task_.Instance(instance);
+  auto instance_task = InstanceOf(task_, instance);
   if (!instance_task.ok()) return instance_task.status();
   env.instance = instance;
   env.task = *std::move(instance_task);
@@ -64,7 +65,7 @@ absl::StatusOr<std::vector<Trajectory>> Sampler::Sample(int n) {
     const int missing = n - static_cast<int>(out.size());
     instances.reserve(missing);
     for (int i = 0; i < missing; ++i) {
-      instances.push_back(task_.DrawTrainingInstance(rng_));
+      instances.push_back(DrawTrainingInstanceOf(task_, rng_));
     }
     auto sampled = SampleRaw(instances);
     if (!sampled.ok()) return sampled.status();

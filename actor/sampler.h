@@ -6,11 +6,12 @@
 // sample from P_F (logits divided by `temperature`).
 //
 // Multi-instance tasks (MIS): each trajectory runs on its own instance,
-// drawn from the training set (Task::DrawTrainingInstance) or given by the
-// caller (SampleInstances), and carries its id. Environments on different
-// graphs share the one batched forward pass (a disjoint union of graphs). After sampling, terminal
-// energies (and, when asked, the partial energies of every visited state) come
-// from the energy oracle in one batched call.
+// drawn from the training set (InstanceFamily::DrawTrainingInstance) or
+// given by the caller (SampleInstances), and carries its id. Environments
+// on different graphs share the one batched forward pass (a disjoint union
+// of graphs). After sampling, terminal energies (and, when asked, the
+// partial energies of every visited state) come from the energy oracle in
+// one batched call.
 //
 // A trajectory whose energies the oracle got wrong (not finite, or |E|
 // above `max_abs_energy`: common/energy_bound.h) is dropped there, counted

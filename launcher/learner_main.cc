@@ -301,7 +301,7 @@ int LearnerMain(ShutdownSignal& signal) {
                  std::max(1, options->trainer.potential_steps));
   ropts.security = *security;
   // Objects of different instances are not comparable (EvalRow).
-  if (!(*task)->has_instances()) {
+  if ((*task)->instances() == nullptr) {
     ropts.on_fresh = [&tracker, &task](double energy, const State& x) {
       tracker.Add(**task, x, energy);
     };

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "chem/score_command.h"
+#include "tasks/instance_family.h"
 #include "tasks/registry.h"
 #include "common/file_util.h"
 #include "common/log.h"
@@ -168,7 +169,7 @@ int TrainMain() {
   if (!rows.ok()) Fail(rows.status());
   PrintSummary(**task, *options, *rows, dir + "/summary.txt");
   std::printf("  metrics: %s\n", csv_path.c_str());
-  if (!(*task)->TestInstances().empty()) {
+  if (!TestInstancesOf(**task).empty()) {
     std::printf("  per test instance (best sampled and baseline energy): %s\n",
                 instances_path.c_str());
   }

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "model/network_input.h"
+#include "tasks/backward_dynamics.h"
 
 namespace ledgfn {
 namespace {
@@ -32,8 +33,9 @@ int DrawValid(const float* logits, const std::vector<uint8_t>& valid,
 }  // namespace
 
 bool CanSampleBackward(const Task& task) {
-  return task.can_step_back() && !task.has_instances() &&
-         task.graph() == nullptr && task.fragment_tree_layout() == nullptr;
+  return task.backward_dynamics() != nullptr && task.instances() == nullptr &&
+         task.graph_states() == nullptr &&
+         task.fragment_tree_layout() == nullptr;
 }
 
 absl::StatusOr<std::vector<TrajectoryRef>> SampleBackward(
@@ -45,6 +47,7 @@ absl::StatusOr<std::vector<TrajectoryRef>> SampleBackward(
         "backward sampling needs a single-instance vector task with backward "
         "dynamics (bag, hypergrid, set)");
   }
+  const BackwardDynamics& back = *task.backward_dynamics();
   torch::NoGradGuard no_grad;
   const size_t n = objects.size();
   const int num_backward = task.num_backward_actions();
@@ -82,7 +85,7 @@ absl::StatusOr<std::vector<TrajectoryRef>> SampleBackward(
               ? nullptr
               : logits.data_ptr<float>() + row * num_backward;
       const int b = DrawValid(row_logits, mask, rng);
-      task.StepBack(states[i], b);
+      back.StepBack(states[i], b);
       backward[i].push_back(b);
       if (task.Level(states[i]) > 0) still_active.push_back(i);
     }
@@ -95,7 +98,7 @@ absl::StatusOr<std::vector<TrajectoryRef>> SampleBackward(
     auto t = std::make_shared<Trajectory>();
     t->energy = objects[i]->energy;
     for (auto b = backward[i].rbegin(); b != backward[i].rend(); ++b) {
-      t->actions.push_back(task.ForwardActionOf(*b));
+      t->actions.push_back(back.ForwardActionOf(*b));
     }
     if (task.has_stop_action()) t->actions.push_back(task.stop_action());
     if (options.partial_energies) {

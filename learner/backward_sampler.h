@@ -4,8 +4,8 @@
 // uniformly among the valid ones with `uniform_backward`) until s_0, all
 // objects in lock-step with one batched forward pass per step.
 //
-// Contract: the task must be a vector task with backward dynamics
-// (can_step_back(); FAILED_PRECONDITION otherwise). The returned
+// Contract: the task must be a single-instance vector task with backward
+// dynamics (backward_dynamics(); FAILED_PRECONDITION otherwise). The returned
 // trajectories are in forward order: actions a_0..a_{T'-1} with
 // a = ForwardActionOf(b) of the backward action b that undid it, then the
 // stop action for tasks that have one; energy = the object's energy. With

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "tasks/object_metrics.h"
 
 namespace ledgfn {
 
@@ -51,15 +52,17 @@ void Evaluate(const Task& task, const ObjectTracker& tracker,
   row->distinct = tracker.num_distinct();
   row->top100 = tracker.TopKMeanReward();
   const std::vector<std::pair<State, double>> top = tracker.TopK();
-  if (!top.empty() && task.ScoreOfEnergy(top[0].second)) {
+  const ObjectMetrics* metrics = task.object_metrics();
+  if (!top.empty() && metrics != nullptr) {
     double sum = 0;
     std::vector<State> objects;
     for (const auto& [x, energy] : top) {
-      sum += *task.ScoreOfEnergy(energy);
+      sum += metrics->ScoreOfEnergy(energy);
       objects.push_back(x);
     }
     row->top100_score = sum / static_cast<double>(top.size());
-    absl::StatusOr<double> similarity = task.MeanPairwiseSimilarity(objects);
+    absl::StatusOr<double> similarity =
+        metrics->MeanPairwiseSimilarity(objects);
     row->top100_similarity =
         similarity.ok() ? std::optional<double>(*similarity) : std::nullopt;
   }

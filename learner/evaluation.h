@@ -43,9 +43,10 @@ struct EvalRow {
   std::optional<double> test_mean_energy;
   std::optional<double> test_best_energy;
   std::optional<double> baseline_energy;
-  // Tasks with a domain score (molecule: the sEH proxy score): the mean
-  // score of the top-100 distinct objects and their mean pairwise
-  // similarity (Tanimoto of RDKit fingerprints), from the tracker.
+  // Tasks with object metrics (Task::object_metrics(); molecule: the sEH
+  // proxy score): the mean score of the top-100 distinct objects and their
+  // mean pairwise similarity (Tanimoto of RDKit fingerprints), from the
+  // tracker.
   std::optional<double> top100_score;
   std::optional<double> top100_similarity;
   // Energy oracle use so far (embedded runs; the distributed learner does
@@ -62,10 +63,11 @@ std::string EvalCsvHeader();
 std::string EvalRowToCsv(const EvalRow& row);
 
 // Fills the evaluation fields of `row` (modes, distinct, top-100 from the
-// tracker, and for tasks with scores the top-100 score and similarity; L1,
-// log Z error and exact log Z from the evaluator when given) for the policy
-// and its reported log Z in row->log_z. A similarity the task cannot compute
-// (e.g. a molecule RDKit rejects) leaves top100_similarity empty.
+// tracker, and for tasks with object metrics the top-100 score and
+// similarity; L1, log Z error and exact log Z from the evaluator when given)
+// for the policy and its reported log Z in row->log_z. A similarity the task
+// cannot compute (e.g. a molecule RDKit rejects) leaves top100_similarity
+// empty.
 void Evaluate(const Task& task, const ObjectTracker& tracker,
               const ExactEvaluator* evaluator, PolicyNet& policy, EvalRow* row);
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "tasks/instance_family.h"
 
 namespace ledgfn {
 
@@ -40,7 +41,7 @@ absl::Status RunLearnerLoop(
 
   auto evaluate = [&]() -> absl::Status {
     Evaluate(task, tracker, evaluator, trainer.policy(), &row);
-    if (!task.TestInstances().empty()) {
+    if (!TestInstancesOf(task).empty()) {
       absl::StatusOr<TestSetResult> test =
           EvaluateOnTestSet(task, trainer.policy(), options.test_samples,
                             options.test_batch_size, options.test_seed);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "actor/energy_oracle.h"
 #include "actor/sampler.h"
+#include "tasks/instance_family.h"
 
 namespace ledgfn {
 
@@ -15,7 +16,7 @@ absl::StatusOr<TestSetResult> EvaluateOnTestSet(const Task& task,
                                                 int samples_per_instance,
                                                 int batch_size, uint64_t seed) {
   TestSetResult result;
-  result.instances = task.TestInstances();
+  result.instances = TestInstancesOf(task);
   if (result.instances.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("task '", task.name(), "' has no test instances"));
@@ -23,6 +24,8 @@ absl::StatusOr<TestSetResult> EvaluateOnTestSet(const Task& task,
   if (samples_per_instance < 1) {
     return absl::InvalidArgumentError("samples per instance must be >= 1");
   }
+  // Not null: only a multi-instance task has test instances.
+  const InstanceFamily& family = *task.instances();
   const size_t n = result.instances.size();
   std::vector<InstanceId> requests;
   requests.reserve(n * samples_per_instance);
@@ -52,7 +55,7 @@ absl::StatusOr<TestSetResult> EvaluateOnTestSet(const Task& task,
   double best_total = 0;
   double baseline_total = 0;
   for (size_t i = 0; i < n; ++i) {
-    auto baseline = task.BaselineEnergy(result.instances[i]);
+    auto baseline = family.BaselineEnergy(result.instances[i]);
     if (!baseline.ok()) return baseline.status();
     result.baseline_energies.push_back(*baseline);
     best_total += result.best_energies[i];

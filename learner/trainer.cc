@@ -82,7 +82,7 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
 Trainer::Trainer(const Task& task, const TrainerOptions& options)
     : task_(task),
       options_(options),
-      conditional_log_z_(task.has_instances()),
+      conditional_log_z_(task.instances() != nullptr),
       last_conditional_log_z_(std::numeric_limits<double>::quiet_NaN()),
       rng_(options.seed) {
   torch::manual_seed(options.seed);

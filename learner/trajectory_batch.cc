@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "tasks/instance_family.h"
 
 namespace ledgfn {
 
@@ -42,7 +43,7 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
   int64_t Ab = 0;
   for (int64_t b = 0; b < batch; ++b) {
     const Trajectory& traj = *trajectories[b];
-    auto instance = task.Instance(traj.instance);
+    auto instance = InstanceOf(task, traj.instance);
     if (!instance.ok()) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "trajectory %d: %s", b, instance.status().message()));

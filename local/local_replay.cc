@@ -26,7 +26,9 @@ absl::Status LocalSink::Write(std::vector<Trajectory> trajectories) {
     if (!outcome.ok()) return outcome.status();
     if (!outcome->status.ok()) return outcome->status;
     if (outcome->duplicate) continue;
-    if (!task.has_instances()) tracker_.Add(task, outcome->terminal, energy);
+    if (task.instances() == nullptr) {
+      tracker_.Add(task, outcome->terminal, energy);
+    }
     ++inserted_;
   }
   return absl::OkStatus();

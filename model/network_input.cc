@@ -5,6 +5,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "tasks/backward_dynamics.h"
+#include "tasks/graph_states.h"
 
 namespace ledgfn {
 namespace {
@@ -12,7 +14,7 @@ namespace {
 enum class InputKind { kVector, kGraph, kFragment };
 
 InputKind KindOf(const Task& task) {
-  if (task.graph() != nullptr) return InputKind::kGraph;
+  if (task.graph_states() != nullptr) return InputKind::kGraph;
   if (task.fragment_tree_layout() != nullptr) return InputKind::kFragment;
   return InputKind::kVector;
 }
@@ -29,10 +31,11 @@ const char* KindName(InputKind kind) {
   return "vector";
 }
 
-// Checks that a non-padding row fits `kind` and carries the states asked for.
+// Checks that a non-padding row fits `kind` and carries the states asked for,
+// and that its task can be stepped back when `neighbours` are asked for.
 // (Fragment states are checked as the batch reads them.)
 absl::Status ValidateRow(const Task& kind, const NetworkRow& row, size_t index,
-                         bool transitions) {
+                         bool transitions, bool neighbours) {
   const Task& task = *row.task;
   if (KindOf(task) != KindOf(kind)) {
     return absl::InvalidArgumentError(
@@ -63,19 +66,25 @@ absl::Status ValidateRow(const Task& kind, const NetworkRow& row, size_t index,
           "row %d: feature size %d, expected %d", index, task.feature_size(),
           kind.feature_size()));
     }
+    if (neighbours && task.backward_dynamics() == nullptr) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "row %d: neighbour features of a task without backward dynamics",
+          index));
+    }
     return absl::OkStatus();
   }
-  if (task.num_node_labels() != kind.num_node_labels()) {
+  const int labels = task.graph_states()->num_node_labels();
+  const int kind_labels = kind.graph_states()->num_node_labels();
+  if (labels != kind_labels) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "row %d: %d node labels, expected %d", index, task.num_node_labels(),
-        kind.num_node_labels()));
+        "row %d: %d node labels, expected %d", index, labels, kind_labels));
   }
   // An out-of-range label would index past the embedding table (on a GPU, a
   // device-side assert that kills the context).
   for (const State* s : {row.state, row.next}) {
     if (s == nullptr) continue;
     for (int32_t label : *s) {
-      if (label < 0 || label >= kind.num_node_labels()) {
+      if (label < 0 || label >= kind_labels) {
         return absl::InvalidArgumentError(
             absl::StrFormat("row %d: node label %d out of range", index, label));
       }
@@ -103,6 +112,8 @@ void AddNeighbourFeatures(const Task& kind, absl::Span<const NetworkRow> rows,
     const NetworkRow& row = rows[r];
     if (row.task == nullptr) continue;
     const Task& task = *row.task;
+    // Not null: ValidateRow checked it.
+    const BackwardDynamics& back = *task.backward_dynamics();
     task.ForwardMask(*row.state, mask.data());
     for (int64_t a = 0; a < A; ++a) {
       if (!mask[a]) continue;
@@ -114,7 +125,7 @@ void AddNeighbourFeatures(const Task& kind, absl::Span<const NetworkRow> rows,
     for (int64_t b = 0; b < B; ++b) {
       if (!mask[b]) continue;
       neighbour = *row.state;
-      task.StepBack(neighbour, static_cast<int>(b));
+      back.StepBack(neighbour, static_cast<int>(b));
       task.Features(neighbour, bwd + (r * B + b) * F);
     }
   }
@@ -143,7 +154,7 @@ absl::StatusOr<NetworkInput> BuildNetworkInput(
     std::vector<int64_t> shape, bool transitions, bool pinned,
     bool neighbours) {
   if (neighbours && (transitions || KindOf(kind) != InputKind::kVector ||
-                     !kind.can_step_back())) {
+                     kind.backward_dynamics() == nullptr)) {
     return absl::InvalidArgumentError(
         "neighbour features need states (not transitions) of a vector task "
         "with backward dynamics");
@@ -159,7 +170,8 @@ absl::StatusOr<NetworkInput> BuildNetworkInput(
   }
   for (size_t r = 0; r < rows.size(); ++r) {
     if (rows[r].task == nullptr) continue;
-    if (absl::Status s = ValidateRow(kind, rows[r], r, transitions); !s.ok()) {
+    if (absl::Status s = ValidateRow(kind, rows[r], r, transitions, neighbours);
+        !s.ok()) {
       return s;
     }
   }
@@ -180,7 +192,7 @@ absl::StatusOr<NetworkInput> BuildNetworkInput(
     for (size_t r = 0; r < rows.size(); ++r) {
       const NetworkRow& row = rows[r];
       if (row.task == nullptr) continue;
-      graph_rows[r].graph = row.task->graph();
+      graph_rows[r].graph = &row.task->graph_states()->graph();
       graph_rows[r].labels = *row.state;
       if (transitions) graph_rows[r].next_labels = *row.next;
     }

@@ -6,10 +6,11 @@
 //    [shape..., A, F] (the child Step(s, a) for a valid non-stop action a,
 //    s itself for the stop action, zeros for an invalid action) and
 //    backward neighbours, [shape..., B, F] (the parent StepBack(s, b) for a
-//    valid b, zeros otherwise; the task must have can_step_back());
-//  * graph tasks (Task::graph() != nullptr): a GraphBatch with one row per
-//    element of `shape`, row-major; the networks return outputs of leading
-//    shape `shape` (per-node outputs padded to [shape..., max_nodes]);
+//    valid b, zeros otherwise; the tasks must have backward_dynamics());
+//  * graph tasks (Task::graph_states() != nullptr): a GraphBatch with one
+//    row per element of `shape`, row-major; the networks return outputs of
+//    leading shape `shape` (per-node outputs padded to [shape...,
+//    max_nodes]);
 //  * fragment-tree tasks (Task::fragment_tree_layout() != nullptr): a
 //    FragmentBatch with one row per element of `shape`, row-major; the
 //    networks return outputs of the vector mode's shapes (the fragment

@@ -7,6 +7,7 @@
 
 #include "model/fragment_actions.h"
 #include "model/graph_batch.h"
+#include "tasks/graph_states.h"
 
 namespace ledgfn {
 
@@ -26,8 +27,8 @@ PolicyNetOptions PolicyNetOptionsFor(const Task& task, int64_t hidden,
   PolicyNetOptions options;
   options.hidden = hidden;
   options.layers = layers;
-  if (task.graph() != nullptr) {
-    options.num_node_labels = task.num_node_labels();
+  if (const GraphStates* graph = task.graph_states()) {
+    options.num_node_labels = graph->num_node_labels();
   } else if (const FragmentTreeLayout* layout = task.fragment_tree_layout()) {
     options.fragment_tree = *layout;
     options.num_forward_actions = layout->num_forward_actions();

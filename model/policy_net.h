@@ -84,8 +84,9 @@ struct PolicyNetOptions {
   }
 };
 
-// The options for `task`'s kind: graph mode iff task.graph() != nullptr,
-// else fragment-tree mode iff task.fragment_tree_layout() != nullptr.
+// The options for `task`'s kind: graph mode iff task.graph_states() !=
+// nullptr, else fragment-tree mode iff task.fragment_tree_layout() !=
+// nullptr.
 // `architecture` applies to vector mode only.
 PolicyNetOptions PolicyNetOptionsFor(
     const Task& task, int64_t hidden, int64_t layers,

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "tasks/instance_family.h"
 #include "tasks/task.h"
 
 namespace ledgfn {
@@ -82,7 +83,7 @@ absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
                                limits.max_abs_energy, "]"));
   }
   const InstanceId& instance = t.instance;
-  if (!task.IsTrainingInstance(instance)) {
+  if (!IsTrainingInstanceOf(task, instance)) {
     constexpr size_t kMaxEcho = 64;
     std::string id = instance.ToString().substr(0, kMaxEcho);
     return Reject(RejectCategory::kUnknownInstance, category,
@@ -90,7 +91,7 @@ absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
                                "of task '", task.name(), "'"));
   }
   absl::StatusOr<std::shared_ptr<const Task>> instance_task =
-      task.Instance(instance);
+      InstanceOf(task, instance);
   if (!instance_task.ok()) {
     return Reject(RejectCategory::kUnknownInstance, category,
                   instance_task.status().message());

@@ -11,8 +11,8 @@
 //      and |E| <= limits.max_abs_energy                      (energy_out_of_range)
 //   5. its instance is one the task trains on: the empty id for
 //      single-instance tasks, a training-set instance of the
-//      task's family otherwise (Task::IsTrainingInstance)     (unknown_instance)
-//   6. Task::Replay of that instance (Task::Instance)
+//      task's family otherwise (IsTrainingInstanceOf)        (unknown_instance)
+//   6. Task::Replay of that instance (InstanceOf)
 //      accepts the actions: each in range and
 //      unmasked in its state, stop (if any) last, ends at a
 //      terminal object                                       (illegal_action)

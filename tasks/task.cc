@@ -2,10 +2,8 @@
 // virtuals.
 #include "tasks/task.h"
 
-#include <cassert>
 #include <cmath>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,32 +15,10 @@
 
 namespace ledgfn {
 
-void Task::StepBack(State& /*s*/, int /*backward_action*/) const {
-  // Callers check can_step_back() first (learner/backward_sampler.h).
-  assert(false && "StepBack on a task without backward dynamics");
-}
-
 absl::StatusOr<double> Task::ExactLogZ() const {
   return absl::UnimplementedError(
       absl::StrCat("task '", name(),
                    "' has no closed-form log Z; enumerate its state graph"));
-}
-
-absl::StatusOr<std::shared_ptr<const Task>> Task::Instance(
-    const InstanceId& id) const {
-  if (!id.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task '", name(), "' has a single instance, but the ",
-                     "trajectory names instance ", id.ToString()));
-  }
-  // Non-owning: the task outlives every caller by contract.
-  return std::shared_ptr<const Task>(std::shared_ptr<const Task>(), this);
-}
-
-absl::StatusOr<double> Task::BaselineEnergy(const InstanceId& id) const {
-  (void)id;
-  return absl::UnimplementedError(
-      absl::StrCat("task '", name(), "' has no baseline"));
 }
 
 std::vector<double> Task::Energies(absl::Span<const State> xs) const {
@@ -58,13 +34,6 @@ std::vector<double> Task::PartialEnergies(
   out.reserve(states.size());
   for (const State& s : states) out.push_back(PartialEnergy(s));
   return out;
-}
-
-absl::StatusOr<double> Task::MeanPairwiseSimilarity(
-    absl::Span<const State> xs) const {
-  (void)xs;
-  return absl::UnimplementedError(
-      absl::StrCat("task '", name(), "' has no similarity measure"));
 }
 
 std::string Task::ToString(const State& x) const {

@@ -19,20 +19,19 @@
 //    terminal, and at least one valid backward action unless it is s_0.
 //  * Energies are in the energy domain: R(x) = exp(-E(x)). `PartialEnergy` is
 //    the task-defined energy of any intermediate state (used by FL-GFN).
-//  * Graph tasks (graph() != nullptr, e.g. MIS) describe a state as one label
-//    per node of graph(), in 0..num_node_labels()-1: State[v] is node v's
-//    label and forward/backward action v acts on node v. Their networks are
-//    graph networks over the labels; Features() is still defined.
+//  * Graph tasks (graph_states() != nullptr, e.g. MIS; graph_states.h)
+//    describe a state as one label per node of a graph; their networks are
+//    graph networks over the labels.
 //  * Fragment-tree tasks (fragment_tree_layout() != nullptr, e.g. the
 //    molecule task) lay their states out as fragment_tree.h says; their
 //    networks are message-passing networks over the tree's blocks.
-//  * Multi-instance tasks (has_instances(), e.g. MIS over many graphs): every
-//    trajectory names its instance by an InstanceId, and Instance(id)
-//    rebuilds that instance's task, on which Replay, masks and features are
-//    evaluated. The multi-instance task itself behaves, for the per-state
-//    methods, as its first training instance, except max_trajectory_length()
-//    which bounds every instance. Single-instance tasks accept only the
-//    empty id, for which Instance() returns the task itself.
+//  * Multi-instance tasks (instances() != nullptr, e.g. MIS over many
+//    graphs; instance_family.h): every trajectory names its instance by an
+//    InstanceId, on whose task Replay, masks and features are evaluated.
+//    The multi-instance task itself behaves, for the per-state methods, as
+//    its first training instance, except max_trajectory_length() which
+//    bounds every instance. A single-instance task has one instance, the
+//    empty id, which is the task itself.
 //
 // No torch here: this library is linked by the replay service.
 #ifndef LEDGFN_TASKS_TASK_H_
@@ -40,21 +39,20 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
-
-#include <random>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "common/energy_bound.h"
-#include "common/instance_id.h"
 
 namespace ledgfn {
 
 struct FragmentTreeLayout;
-class Graph;
+class BackwardDynamics;
+class GraphStates;
+class InstanceFamily;
+class ObjectMetrics;
 
 using State = std::vector<int32_t>;
 
@@ -104,17 +102,6 @@ class Task {
   virtual void Step(State& s, int action) const = 0;
   // The backward action that undoes non-stop forward action `action`.
   virtual int BackwardAction(int action) const { return action; }
-  // Backward dynamics, for sampling trajectories backward from an object
-  // with P_B (the paper's offline batches). Only tasks whose
-  // can_step_back() is true implement them:
-  //  * StepBack applies a valid backward action to `s` in place, giving the
-  //    parent p with Step(p, ForwardActionOf(b)) == s;
-  //  * ForwardActionOf(b) is the forward action that BackwardAction maps to b.
-  virtual bool can_step_back() const { return false; }
-  virtual void StepBack(State& s, int backward_action) const;
-  virtual int ForwardActionOf(int backward_action) const {
-    return backward_action;
-  }
   // True when `s` is an object the trajectory must end at without a stop
   // action (tasks without stop only).
   virtual bool IsTerminal(const State& s) const = 0;
@@ -153,58 +140,28 @@ class Task {
     (void)energy;
     return IsMode(x);
   }
-  // Tasks whose objects have a domain score besides the energy (molecule:
-  // the proxy score, clipped as in the energy) report it in evaluations;
-  // nullopt for the others.
-  virtual std::optional<double> ScoreOfEnergy(double energy) const {
-    (void)energy;
-    return std::nullopt;
-  }
-  // Mean pairwise similarity of objects, for diversity (molecule: Tanimoto
-  // of RDKit fingerprints); UNIMPLEMENTED for tasks without one.
-  virtual absl::StatusOr<double> MeanPairwiseSimilarity(
-      absl::Span<const State> xs) const;
 
   virtual TaskDefaults defaults() const = 0;
 
-  // Graph tasks -----------------------------------------------------------
+  // Capabilities ----------------------------------------------------------
+  // What only some tasks have, each behind one accessor: the task's own
+  // (living as long as the task), or nullptr when the task lacks it.
 
-  // The graph whose nodes the state labels; nullptr for vector tasks.
-  virtual const Graph* graph() const { return nullptr; }
-  // Number of distinct node labels (0 for vector tasks).
-  virtual int num_node_labels() const { return 0; }
-  // The state layout of fragment-tree tasks (fragment_tree.h); nullptr for
-  // the others. Not a graph task: graph() stays nullptr.
+  // Graph tasks: the graph and node labels their states are
+  // (graph_states.h).
+  virtual const GraphStates* graph_states() const { return nullptr; }
+  // Fragment-tree tasks: their state layout (fragment_tree.h). Not a graph
+  // task: graph_states() stays nullptr.
   virtual const FragmentTreeLayout* fragment_tree_layout() const {
     return nullptr;
   }
-
-  // Multi-instance tasks --------------------------------------------------
-
-  virtual bool has_instances() const { return false; }
-  // The task of instance `id`, shared (callers may keep it while the task
-  // lives). Single-instance tasks: the task itself for the empty id,
-  // INVALID_ARGUMENT for any other. Multi-instance tasks: INVALID_ARGUMENT
-  // for an id of another family or outside the task's training and test
-  // sets. Thread-safe.
-  virtual absl::StatusOr<std::shared_ptr<const Task>> Instance(
-      const InstanceId& id) const;
-  // Whether `id` may be trained on (actors sample, replay accepts): the
-  // empty id for single-instance tasks, a training-set id otherwise.
-  virtual bool IsTrainingInstance(const InstanceId& id) const {
-    return id.empty();
-  }
-  // The instance of a new trajectory, drawn uniformly from the training set
-  // (the empty id for single-instance tasks).
-  virtual InstanceId DrawTrainingInstance(std::mt19937_64& rng) const {
-    (void)rng;
-    return {};
-  }
-  // Held-out instances for evaluation (empty for single-instance tasks).
-  virtual std::vector<InstanceId> TestInstances() const { return {}; }
-  // The energy a simple baseline reaches on instance `id` (greedy minimum
-  // degree for MIS); UNIMPLEMENTED when the task has no baseline.
-  virtual absl::StatusOr<double> BaselineEnergy(const InstanceId& id) const;
+  // Tasks that can be stepped backward (backward_dynamics.h).
+  virtual const BackwardDynamics* backward_dynamics() const { return nullptr; }
+  // Multi-instance tasks: the family of instances (instance_family.h).
+  virtual const InstanceFamily* instances() const { return nullptr; }
+  // Tasks with domain metrics of objects besides the energy, which
+  // evaluations report (object_metrics.h).
+  virtual const ObjectMetrics* object_metrics() const { return nullptr; }
 
   // Convenience built on the virtual interface ---------------------------
 

@@ -31,6 +31,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tasks/backward_dynamics.h"
 #include "tasks/task.h"
 
 namespace ledgfn {
@@ -39,7 +40,7 @@ enum class BagFeatures { kOneHot, kCounts };
 // "one_hot" or "counts"; INVALID_ARGUMENT otherwise.
 absl::StatusOr<BagFeatures> ParseBagFeatures(absl::string_view name);
 
-class BagTask : public Task {
+class BagTask : public Task, public BackwardDynamics {
  public:
   static constexpr int kDefaultLetters = 7;
   static constexpr int kDefaultMaxSize = 13;
@@ -81,7 +82,7 @@ class BagTask : public Task {
   void ForwardMask(const State& s, uint8_t* mask) const override;
   void BackwardMask(const State& s, uint8_t* mask) const override;
   void Step(State& s, int action) const override { ++s[action]; }
-  bool can_step_back() const override { return true; }
+  const BackwardDynamics* backward_dynamics() const override { return this; }
   void StepBack(State& s, int backward_action) const override {
     --s[backward_action];
   }

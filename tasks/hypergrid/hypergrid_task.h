@@ -32,11 +32,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tasks/backward_dynamics.h"
 #include "tasks/task.h"
 
 namespace ledgfn {
 
-class HypergridTask : public Task {
+class HypergridTask : public Task, public BackwardDynamics {
  public:
   // The comparison slack of the reward bands (see the header comment).
   static constexpr double kBandEpsilon = 1e-12;
@@ -58,7 +59,7 @@ class HypergridTask : public Task {
   void ForwardMask(const State& s, uint8_t* mask) const override;
   void BackwardMask(const State& s, uint8_t* mask) const override;
   void Step(State& s, int action) const override { ++s[action]; }
-  bool can_step_back() const override { return true; }
+  const BackwardDynamics* backward_dynamics() const override { return this; }
   void StepBack(State& s, int backward_action) const override {
     --s[backward_action];
   }

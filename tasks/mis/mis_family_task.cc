@@ -321,7 +321,7 @@ std::vector<InstanceId> MisFamilyTask::TestInstances() const {
 absl::StatusOr<double> MisFamilyTask::BaselineEnergy(
     const InstanceId& id) const {
   if (absl::Status status = impl_->Check(id); !status.ok()) return status;
-  const Graph& graph = *impl_->Get(id.seed)->graph();
+  const Graph& graph = impl_->Get(id.seed)->graph();
   return -static_cast<double>(GreedyMinDegreeIndependentSet(graph).size());
 }
 

@@ -2,7 +2,8 @@
 // LED-GFN and GFlowNet-CombOpt: each trajectory builds an independent set on
 // its own graph instance.
 //
-// Contract of MisTask (one graph G with n nodes; a graph task, see task.h):
+// Contract of MisTask (one graph G with n nodes; a graph task, see
+// graph_states.h):
 //  * State: one label per node, kExcluded = 0, kSelected = 1,
 //    kUndecided = 2; s_0 has every node undecided. A state is determined by
 //    its selected set S: excluded = neighbours of S, undecided = the rest.
@@ -19,7 +20,7 @@
 //  * exactly_enumerable() for n <= kMaxEnumerableNodes.
 //
 // MisFamilyTask: a MisTask over a family of seeded graphs, multi-instance
-// (task.h). Families:
+// (task.h, instance_family.h). Families:
 //  * "rb200-300": RB-model graphs with 200..300 nodes (Xu et al.'s model B
 //    as in GFlowNet-CombOpt's rbgraph_generator.py: n cliques of k nodes,
 //    n in [20, 25], k in [5, 12], p ~ U[0.3, 1), redrawn until 200 <= n*k
@@ -53,13 +54,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tasks/graph_states.h"
+#include "tasks/instance_family.h"
 #include "tasks/mis/graph.h"
 #include "tasks/mis/graph_generators.h"  // GenerateRbGraph, GenerateErdosRenyiGraph
 #include "tasks/task.h"
 
 namespace ledgfn {
 
-class MisTask : public Task {
+class MisTask : public Task, public GraphStates {
  public:
   static constexpr int32_t kExcluded = 0;
   static constexpr int32_t kSelected = 1;
@@ -90,7 +93,8 @@ class MisTask : public Task {
   // "{v1,v2,...}": the selected nodes.
   std::string ToString(const State& x) const override;
   TaskDefaults defaults() const override;
-  const Graph* graph() const override { return graph_.get(); }
+  const GraphStates* graph_states() const override { return this; }
+  const Graph& graph() const override { return *graph_; }
   int num_node_labels() const override { return kNumLabels; }
 
   const std::shared_ptr<const Graph>& shared_graph() const { return graph_; }
@@ -115,7 +119,7 @@ struct MisFamilyOptions {
   std::vector<std::string> edge_list_files;
 };
 
-class MisFamilyTask : public MisTask {
+class MisFamilyTask : public MisTask, public InstanceFamily {
  public:
   static constexpr uint64_t kTestSeedBase = 1'000'000'000;
 
@@ -131,7 +135,7 @@ class MisFamilyTask : public MisTask {
   int max_trajectory_length() const override;
   bool exactly_enumerable() const override;
 
-  bool has_instances() const override { return true; }
+  const InstanceFamily* instances() const override { return this; }
   absl::StatusOr<std::shared_ptr<const Task>> Instance(
       const InstanceId& id) const override;
   bool IsTrainingInstance(const InstanceId& id) const override;

@@ -222,7 +222,7 @@ bool MoleculeTask::IsModeOfEnergy(const State& x, double energy) const {
   return energy <= EnergyOfScore(kModeScore);  // false for NaN
 }
 
-std::optional<double> MoleculeTask::ScoreOfEnergy(double energy) const {
+double MoleculeTask::ScoreOfEnergy(double energy) const {
   return 8.0 * std::exp(-energy / 10.0);
 }
 

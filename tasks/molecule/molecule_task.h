@@ -57,10 +57,11 @@
 //    so a score of exactly kModeScore is a mode, without a tolerance. Always
 //    false without chemistry. IsMode scores x again (one Scores call);
 //    IsModeOfEnergy decides from the given energy without scoring.
-//  * ScoreOfEnergy inverts EnergyOfScore: 8 exp(-E/10), the clipped score
-//    (kMinScore for any score at or below it). MeanPairwiseSimilarity is the
-//    chemistry's MeanPairwiseTanimoto of the molecules (FAILED_PRECONDITION
-//    without chemistry).
+//  * Object metrics (object_metrics.h): ScoreOfEnergy inverts
+//    EnergyOfScore: 8 exp(-E/10), the clipped score (kMinScore for any score
+//    at or below it). MeanPairwiseSimilarity is the chemistry's
+//    MeanPairwiseTanimoto of the molecules (FAILED_PRECONDITION without
+//    chemistry).
 //  * ToString and ObjectKey: the canonical SMILES when the chemistry gives
 //    a non-empty one, otherwise the block description
 //    "blocks <b0>,<b1>,... bonds <a>-<b>:<atom a>-<atom b>,..." ("-" for an
@@ -73,7 +74,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,11 +82,12 @@
 #include "tasks/molecule/fragment_tree.h"
 #include "tasks/molecule/fragment_vocabulary.h"
 #include "tasks/molecule/molecule_chemistry.h"
+#include "tasks/object_metrics.h"
 #include "tasks/task.h"
 
 namespace ledgfn {
 
-class MoleculeTask : public Task {
+class MoleculeTask : public Task, public ObjectMetrics {
  public:
   static constexpr int kMaxBlocks = 8;
   static constexpr int kMinBlocksToStop = 2;
@@ -129,9 +130,6 @@ class MoleculeTask : public Task {
       absl::Span<const State> states) const override;
   bool IsMode(const State& x) const override;
   bool IsModeOfEnergy(const State& x, double energy) const override;
-  std::optional<double> ScoreOfEnergy(double energy) const override;
-  absl::StatusOr<double> MeanPairwiseSimilarity(
-      absl::Span<const State> xs) const override;
   bool exactly_enumerable() const override { return false; }
   std::string ToString(const State& x) const override;
   std::string ObjectKey(const State& x) const override { return ToString(x); }
@@ -139,6 +137,10 @@ class MoleculeTask : public Task {
   const FragmentTreeLayout* fragment_tree_layout() const override {
     return &layout_;
   }
+  const ObjectMetrics* object_metrics() const override { return this; }
+  double ScoreOfEnergy(double energy) const override;
+  absl::StatusOr<double> MeanPairwiseSimilarity(
+      absl::Span<const State> xs) const override;
 
   const FragmentVocabulary& vocabulary() const { return vocabulary_; }
   const MoleculeChemistry* chemistry() const { return chemistry_.get(); }

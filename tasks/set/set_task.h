@@ -22,11 +22,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tasks/backward_dynamics.h"
 #include "tasks/task.h"
 
 namespace ledgfn {
 
-class SetTask : public Task {
+class SetTask : public Task, public BackwardDynamics {
  public:
   // Largest universe the exact evaluator may enumerate (2^20 states).
   static constexpr int kMaxEnumerableUniverse = 20;
@@ -56,7 +57,7 @@ class SetTask : public Task {
   void ForwardMask(const State& s, uint8_t* mask) const override;
   void BackwardMask(const State& s, uint8_t* mask) const override;
   void Step(State& s, int action) const override { s[action] = 1; }
-  bool can_step_back() const override { return true; }
+  const BackwardDynamics* backward_dynamics() const override { return this; }
   void StepBack(State& s, int backward_action) const override {
     s[backward_action] = 0;
   }

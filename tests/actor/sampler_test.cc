@@ -189,13 +189,15 @@ TEST(SamplerTest, SampleInstancesRunsOnTheRequestedGraphs) {
   t.mis_test_instances = 3;
   auto task = MakeTask(t);
   ASSERT_TRUE(task.ok()) << task.status();
+  const InstanceFamily* family = (*task)->instances();
+  ASSERT_NE(family, nullptr);
   PolicyNet policy(PolicyNetOptionsFor(**task, 8, 2));
   TaskEnergyOracle oracle(**task);
   SamplerOptions options;
   options.batch_size = 4;
   Sampler sampler(**task, policy, oracle, options);
   std::vector<InstanceId> requests;
-  for (const InstanceId& id : (*task)->TestInstances()) {
+  for (const InstanceId& id : family->TestInstances()) {
     for (int k = 0; k < 3; ++k) requests.push_back(id);
   }
   auto trajs = sampler.SampleInstances(requests);
@@ -203,10 +205,12 @@ TEST(SamplerTest, SampleInstancesRunsOnTheRequestedGraphs) {
   ASSERT_EQ(trajs->size(), 9u);
   std::map<uint64_t, int> seen;
   for (const Trajectory& tr : *trajs) {
-    EXPECT_FALSE((*task)->IsTrainingInstance(tr.instance));
+    EXPECT_FALSE(family->IsTrainingInstance(tr.instance));
     ++seen[tr.instance.seed];
   }
-  for (const InstanceId& id : (*task)->TestInstances()) EXPECT_EQ(seen[id.seed], 3);
+  for (const InstanceId& id : family->TestInstances()) {
+    EXPECT_EQ(seen[id.seed], 3);
+  }
   // An id the task cannot rebuild is an error, not a crash.
   EXPECT_EQ(sampler.SampleInstances({InstanceId{"er-20-0.15x", 0}}).status().code(),
             absl::StatusCode::kInvalidArgument);

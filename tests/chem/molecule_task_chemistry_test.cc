@@ -73,7 +73,7 @@ TEST_F(MoleculeTaskChemistryTest, EnergiesScoresAndSimilarityAreTheChemistrys) {
   for (int i = 0; i < 2; ++i) {
     EXPECT_DOUBLE_EQ(energies[i], MoleculeTask::EnergyOfScore(scores[i]));
     if (scores[i] > MoleculeChemistry::kMinScore) {
-      EXPECT_NEAR(*task_->ScoreOfEnergy(energies[i]), scores[i], 1e-12);
+      EXPECT_NEAR(task_->ScoreOfEnergy(energies[i]), scores[i], 1e-12);
     }
   }
   // s_0, the empty molecule, has the clipped minimum score.

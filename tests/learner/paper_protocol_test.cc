@@ -100,10 +100,12 @@ TEST(BackwardSamplerTest, LearnedBackwardPolicyIsFollowed) {
 }
 
 TEST(BackwardSamplerTest, RefusesTasksWithoutBackwardDynamics) {
-  // A task that keeps the default can_step_back() == false.
+  // A task that keeps the default backward_dynamics() == nullptr.
   class Frozen : public BagTask {
    public:
-    bool can_step_back() const override { return false; }
+    const BackwardDynamics* backward_dynamics() const override {
+      return nullptr;
+    }
   } task;
   PolicyNet policy(PolicyNetOptionsFor(task, 8, 1));
   std::mt19937_64 rng(1);
@@ -245,7 +247,9 @@ TEST(PaperProtocolTest, RefusesTasksThatCannotStepBack) {
   // The hypergrid, set and bag step back; a task that does not is refused.
   class Frozen : public BagTask {
    public:
-    bool can_step_back() const override { return false; }
+    const BackwardDynamics* backward_dynamics() const override {
+      return nullptr;
+    }
   } task;
   auto trainer = Trainer::Create(task, PaperOptions(Objective::kSubTB));
   EXPECT_EQ(trainer.status().code(), absl::StatusCode::kInvalidArgument);

@@ -7,8 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "tasks/mis/graph.h"
+#include "tasks/graph_states.h"
 #include "tasks/hypergrid/hypergrid_task.h"
+#include "tasks/mis/graph.h"
 #include "gtest/gtest.h"
 
 namespace ledgfn {
@@ -16,14 +17,15 @@ namespace {
 
 // A graph task for the input layer only: a 3-dimensional hypergrid of side 3
 // whose coordinates are read as the labels (0..2) of a 3-node path. (MisTask
-// is built elsewhere; BuildNetworkInput only needs graph(), labels and
+// is built elsewhere; BuildNetworkInput only needs graph_states(), labels and
 // state_size().)
-class PathLabelTask : public HypergridTask {
+class PathLabelTask : public HypergridTask, public GraphStates {
  public:
   PathLabelTask()
       : HypergridTask(3, 3, 0.1, 0.5, 2.0),
         graph_(*Graph::FromEdges(3, {{0, 1}, {1, 2}})) {}
-  const Graph* graph() const override { return &graph_; }
+  const GraphStates* graph_states() const override { return this; }
+  const Graph& graph() const override { return graph_; }
   int num_node_labels() const override { return 3; }
 
  private:
@@ -123,6 +125,20 @@ TEST_F(NetworkInputTest, RejectsMismatches) {
             kInvalid);
   EXPECT_EQ(code(BuildNetworkInput(path_, {NetworkRow{&path_, &bad_label}}, {1},
                                    false)),
+            kInvalid);
+  // Neighbour features of a row whose task cannot be stepped back.
+  class Frozen : public HypergridTask {
+   public:
+    Frozen() : HypergridTask(2, 3, 0.1, 0.5, 2.0) {}
+    const BackwardDynamics* backward_dynamics() const override {
+      return nullptr;
+    }
+  } frozen;
+  EXPECT_TRUE(BuildNetworkInput(grid_, {NetworkRow{&grid_, &a_}}, {1}, false,
+                                /*pinned=*/false, /*neighbours=*/true)
+                  .ok());
+  EXPECT_EQ(code(BuildNetworkInput(grid_, {NetworkRow{&frozen, &a_}}, {1}, false,
+                                   /*pinned=*/false, /*neighbours=*/true)),
             kInvalid);
 }
 

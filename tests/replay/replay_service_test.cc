@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "tasks/instance_family.h"
 #include "tasks/registry.h"
 #include "proto/ledgfn.grpc.pb.h"
 #include "proto/ledgfn.pb.h"
@@ -448,6 +449,7 @@ TEST_F(ReplayServiceTest, MisTrajectoriesAreValidatedOnTheirInstance) {
   auto mis = MakeTask(options);
   ASSERT_TRUE(mis.ok()) << mis.status();
   task_ = *std::move(mis);
+  const InstanceFamily& instances = *task_->instances();
   Start(Unlimited());
 
   // A valid trajectory on training graph `seed`: always select the lowest
@@ -460,7 +462,7 @@ TEST_F(ReplayServiceTest, MisTrajectoriesAreValidatedOnTheirInstance) {
     t.set_instance_seed(id.seed);
     t.set_actor_id(1);
     t.set_sequence(sequence++);
-    auto instance = task_->Instance(id);
+    auto instance = instances.Instance(id);
     EXPECT_TRUE(instance.ok()) << instance.status();
     State s = (*instance)->InitialState();
     std::vector<uint8_t> mask((*instance)->num_forward_actions());
@@ -474,9 +476,9 @@ TEST_F(ReplayServiceTest, MisTrajectoriesAreValidatedOnTheirInstance) {
     t.set_energy((*instance)->Energy(s));
     return t;
   };
-  const std::string family = task_->TestInstances().front().family;
+  const std::string family = instances.TestInstances().front().family;
   const proto::Trajectory valid = on(InstanceId{family, 3});
-  proto::Trajectory test_instance = on(task_->TestInstances().front());
+  proto::Trajectory test_instance = on(instances.TestInstances().front());
   proto::Trajectory other_family = on(InstanceId{family, 2});
   other_family.set_instance_family("er-12-0.4");
   proto::Trajectory no_instance = on(InstanceId{family, 2});

@@ -176,9 +176,10 @@ TEST(MisTaskTest, SizesAndDefaults) {
   EXPECT_EQ(task.stop_action(), -1);
   EXPECT_EQ(task.max_trajectory_length(), 5);
   EXPECT_EQ(task.num_node_labels(), 3);
-  EXPECT_EQ(task.graph()->num_edges(), 5);
+  EXPECT_EQ(task.graph_states(), &task);
+  EXPECT_EQ(task.graph().num_edges(), 5);
   EXPECT_TRUE(task.exactly_enumerable());
-  EXPECT_FALSE(task.has_instances());
+  EXPECT_EQ(task.instances(), nullptr);
   const TaskDefaults d = task.defaults();
   EXPECT_EQ(d.batch_size, 16);
   EXPECT_EQ(d.subtb_lambda, 0.9);
@@ -471,11 +472,14 @@ MisFamilyOptions Family(const std::string& family, int train, int test) {
   return options;
 }
 
-std::shared_ptr<const Task> GetInstance(const Task& task, uint64_t seed) {
+// A family's instances are MisTasks.
+std::shared_ptr<const MisTask> GetInstance(const MisFamilyTask& task,
+                                           uint64_t seed) {
   absl::StatusOr<std::shared_ptr<const Task>> instance =
-      task.Instance({static_cast<const MisFamilyTask&>(task).family(), seed});
+      task.Instance({task.family(), seed});
   EXPECT_TRUE(instance.ok()) << instance.status();
-  return instance.ok() ? *instance : nullptr;
+  return instance.ok() ? std::static_pointer_cast<const MisTask>(*instance)
+                       : nullptr;
 }
 
 TEST(MisFamilyTest, RbTrainAndTestSets) {
@@ -484,11 +488,11 @@ TEST(MisFamilyTest, RbTrainAndTestSets) {
   const std::string family = "rb200-300";
   EXPECT_EQ(task->family(), family);
   EXPECT_EQ(task->name(), "mis");
-  EXPECT_TRUE(task->has_instances());
+  EXPECT_EQ(task->instances(), task.get());
   EXPECT_EQ(task->max_trajectory_length(), 300);
   EXPECT_FALSE(task->exactly_enumerable());
   EXPECT_GE(task->state_size(), 200);
-  EXPECT_EQ(task->state_size(), task->graph()->num_nodes());
+  EXPECT_EQ(task->state_size(), task->graph().num_nodes());
 
   constexpr uint64_t kBase = MisFamilyTask::kTestSeedBase;
   EXPECT_THAT(
@@ -520,19 +524,19 @@ TEST(MisFamilyTest, RbTrainAndTestSets) {
 TEST(MisFamilyTest, InstancesAreSeparateTasksOnDeterministicGraphs) {
   auto task = CreateFamily(Family("rb200-300", 10, 3));
   ASSERT_NE(task, nullptr);
-  std::shared_ptr<const Task> first = GetInstance(*task, 0);
+  std::shared_ptr<const MisTask> first = GetInstance(*task, 0);
   ASSERT_NE(first, nullptr);
   EXPECT_NE(first.get(), task.get());
-  EXPECT_FALSE(first->has_instances());
-  EXPECT_EQ(first->graph(), task->graph());  // Shares the first graph.
+  EXPECT_EQ(first->instances(), nullptr);
+  EXPECT_EQ(&first->graph(), &task->graph());  // Shares the first graph.
   EXPECT_EQ(GetInstance(*task, 3), GetInstance(*task, 3));  // Cached.
 
-  const Graph* g3 = GetInstance(*task, 3)->graph();
-  const Graph* g4 = GetInstance(*task, 4)->graph();
+  const Graph* g3 = &GetInstance(*task, 3)->graph();
+  const Graph* g4 = &GetInstance(*task, 4)->graph();
   const Graph* test0 =
-      GetInstance(*task, MisFamilyTask::kTestSeedBase)->graph();
+      &GetInstance(*task, MisFamilyTask::kTestSeedBase)->graph();
   EXPECT_NE(g3->edges(), g4->edges());
-  EXPECT_NE(task->graph()->edges(), test0->edges());
+  EXPECT_NE(task->graph().edges(), test0->edges());
   for (const Graph* g : {g3, g4, test0}) {
     EXPECT_GE(g->num_nodes(), 200);
     EXPECT_LE(g->num_nodes(), 300);
@@ -541,8 +545,8 @@ TEST(MisFamilyTest, InstancesAreSeparateTasksOnDeterministicGraphs) {
   // Another process building the same family rebuilds the same graphs.
   auto again = CreateFamily(Family("rb200-300", 5, 1));
   ASSERT_NE(again, nullptr);
-  EXPECT_EQ(GetInstance(*again, 3)->graph()->edges(), g3->edges());
-  EXPECT_EQ(again->graph()->edges(), task->graph()->edges());
+  EXPECT_EQ(GetInstance(*again, 3)->graph().edges(), g3->edges());
+  EXPECT_EQ(again->graph().edges(), task->graph().edges());
 }
 
 TEST(MisFamilyTest, DrawTrainingInstanceCoversTheTrainingSet) {
@@ -566,7 +570,7 @@ TEST(MisFamilyTest, BaselineEnergyIsMinusTheGreedySize) {
     const InstanceId id{task->family(), seed};
     absl::StatusOr<double> energy = task->BaselineEnergy(id);
     ASSERT_TRUE(energy.ok()) << energy.status();
-    const Graph& graph = *GetInstance(*task, seed)->graph();
+    const Graph& graph = GetInstance(*task, seed)->graph();
     EXPECT_EQ(*energy, -static_cast<double>(
                            GreedyMinDegreeIndependentSet(graph).size()));
     EXPECT_LT(*energy, -1.0);
@@ -583,7 +587,7 @@ TEST(MisFamilyTest, ErdosRenyiFamilySizes) {
   EXPECT_TRUE(task->TestInstances().empty());
   EXPECT_THAT(task->Instance({"er-30-0.2", 3}).status().message(),
               HasSubstr("test seeds none"));
-  EXPECT_EQ(GetInstance(*task, 2)->graph()->num_nodes(), 30);
+  EXPECT_EQ(GetInstance(*task, 2)->graph().num_nodes(), 30);
 
   // Only a single training instance is the whole distribution, so only
   // then may the evaluator enumerate it.
@@ -598,12 +602,12 @@ TEST(MisFamilyTest, EvictedInstancesStayAliveAndAreRebuiltIdentically) {
   // More instances than the cache holds.
   auto task = CreateFamily(Family("er-6-0.5", 5000, 0));
   ASSERT_NE(task, nullptr);
-  std::shared_ptr<const Task> held = GetInstance(*task, 1);
+  std::shared_ptr<const MisTask> held = GetInstance(*task, 1);
   for (uint64_t seed = 2; seed < 5000; ++seed) GetInstance(*task, seed);
-  std::shared_ptr<const Task> rebuilt = GetInstance(*task, 1);
-  EXPECT_NE(rebuilt, held);                  // Evicted, so built again ...
-  EXPECT_EQ(held->graph()->num_nodes(), 6);  // ... while the old one lives.
-  EXPECT_EQ(rebuilt->graph()->edges(), held->graph()->edges());
+  std::shared_ptr<const MisTask> rebuilt = GetInstance(*task, 1);
+  EXPECT_NE(rebuilt, held);                 // Evicted, so built again ...
+  EXPECT_EQ(held->graph().num_nodes(), 6);  // ... while the old one lives.
+  EXPECT_EQ(rebuilt->graph().edges(), held->graph().edges());
 }
 
 TEST(MisFamilyTest, ConcurrentInstanceLookupsAgree) {
@@ -666,7 +670,7 @@ TEST(MisFamilyTest, EdgeListFilesFormAFamilyNamedByTheirContents) {
   EXPECT_TRUE(task->IsTrainingInstance({family, 1}));
   EXPECT_FALSE(task->IsTrainingInstance({family, 2}));
   EXPECT_EQ(task->Instance({family, 2}).status().code(), kInvalid);
-  EXPECT_THAT(GetInstance(*task, 1)->graph()->edges(),
+  EXPECT_THAT(GetInstance(*task, 1)->graph().edges(),
               ElementsAre(std::make_pair(0, 1), std::make_pair(5, 6)));
   // Path 0-1-2-3: greedy picks 0 and 2.
   EXPECT_EQ(*task->BaselineEnergy({family, 0}), -2.0);
@@ -705,10 +709,11 @@ TEST(MisMakeTaskTest, BuildsFamiliesAndRejectsBadNames) {
   absl::StatusOr<std::unique_ptr<Task>> task = MakeTask(options);
   ASSERT_TRUE(task.ok()) << task.status();
   EXPECT_EQ((*task)->name(), "mis");
-  EXPECT_TRUE((*task)->has_instances());
-  EXPECT_EQ((*task)->TestInstances().size(), 2u);
-  EXPECT_TRUE((*task)->IsTrainingInstance({"er-12-0.3", 6}));
-  EXPECT_FALSE((*task)->IsTrainingInstance({"er-12-0.3", 7}));
+  const InstanceFamily* family = (*task)->instances();
+  ASSERT_NE(family, nullptr);
+  EXPECT_EQ(family->TestInstances().size(), 2u);
+  EXPECT_TRUE(family->IsTrainingInstance({"er-12-0.3", 6}));
+  EXPECT_FALSE(family->IsTrainingInstance({"er-12-0.3", 7}));
 
   options.mis_edge_list_files = {WriteTempFile("make.edges", "0 1\n")};
   task = MakeTask(options);

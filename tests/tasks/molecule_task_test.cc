@@ -156,6 +156,7 @@ TEST(MoleculeTaskTest, Sizes) {
   EXPECT_EQ(task->feature_size(), 8 * kSlotFeatures);
   EXPECT_EQ(task->max_trajectory_length(), 9);
   EXPECT_FALSE(task->exactly_enumerable());
+  EXPECT_EQ(task->object_metrics(), task.get());
   EXPECT_EQ(task->InitialState(), State(24, -1));
   const TaskDefaults d = task->defaults();
   EXPECT_EQ(d.batch_size, 32);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "tasks/bag/bag_task.h"
 #include "tasks/hypergrid/hypergrid_task.h"
+#include "tasks/instance_family.h"
 #include "tasks/set/set_task.h"
 #include "tasks/state_graph.h"
 #include "gmock/gmock.h"
@@ -149,6 +151,26 @@ TEST(TaskDefaultsTest, BatchedEnergiesLoopAndObjectKeysAreTheStateBytes) {
   EXPECT_EQ(task.ObjectKey({1, 256}),
             std::string("\x01\0\0\0\0\x01\0\0", 8));
   EXPECT_NE(task.ObjectKey({1, 0}), task.ObjectKey({0, 1}));
+}
+
+TEST(TaskDefaultsTest, ASingleInstanceTaskIsItsOwnEmptyInstance) {
+  HypergridTask task(2, 8, 0.1, 0.5, 2.0);
+  EXPECT_EQ(task.instances(), nullptr);
+  absl::StatusOr<std::shared_ptr<const Task>> self = InstanceOf(task, {});
+  ASSERT_TRUE(self.ok()) << self.status();
+  EXPECT_EQ(self->get(), &task);
+  const InstanceId other{"er-10-0.5", 3};
+  EXPECT_EQ(InstanceOf(task, other).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(InstanceOf(task, other).status().message(),
+              HasSubstr(other.ToString()));
+  EXPECT_TRUE(IsTrainingInstanceOf(task, {}));
+  EXPECT_FALSE(IsTrainingInstanceOf(task, other));
+  EXPECT_TRUE(TestInstancesOf(task).empty());
+  // Drawing the empty id leaves the generator alone.
+  std::mt19937_64 rng(7), untouched(7);
+  EXPECT_TRUE(DrawTrainingInstanceOf(task, rng).empty());
+  EXPECT_EQ(rng(), untouched());
 }
 
 TEST(SetTaskTest, NamedSizesAndItemEnergies) {
@@ -523,6 +545,20 @@ TEST(MakeTaskTest, BuildsEachTask) {
   EXPECT_EQ((*task)->name(), "bag");
   EXPECT_EQ((*task)->defaults().batch_size, 32);
   EXPECT_EQ((*task)->defaults().subtb_lambda, 0.99);
+}
+
+TEST(MakeTaskTest, VectorTasksStepBackAndHaveNoOtherCapability) {
+  for (const char* name : {"hypergrid", "set", "bag"}) {
+    TaskOptions options;
+    options.name = name;
+    absl::StatusOr<std::unique_ptr<Task>> task = MakeTask(options);
+    ASSERT_TRUE(task.ok()) << task.status();
+    EXPECT_NE((*task)->backward_dynamics(), nullptr) << name;
+    EXPECT_EQ((*task)->graph_states(), nullptr) << name;
+    EXPECT_EQ((*task)->fragment_tree_layout(), nullptr) << name;
+    EXPECT_EQ((*task)->instances(), nullptr) << name;
+    EXPECT_EQ((*task)->object_metrics(), nullptr) << name;
+  }
 }
 
 absl::StatusCode MakeCode(const TaskOptions& options) {
