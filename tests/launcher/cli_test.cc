@@ -54,6 +54,7 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("--batch_size=0", "batch size must be >= 1"),
         std::make_pair("--led_dropout=1", "dropout"),
         std::make_pair("--led_dropout=1.5", "dropout"),
+        std::make_pair("--led_dropout=half", "or 'paper'"),
         std::make_pair("--output_dir=/proc/ledgfn", "output directory"),
         std::make_pair("--epsilon=2", "epsilon"),
         std::make_pair("--device=tpu", "unknown device"),
