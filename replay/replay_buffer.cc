@@ -295,6 +295,8 @@ absl::Status ReplayBuffer::RetryOnLimiter(
   absl::Cleanup stop_waiting = [this, &waiting, waiting_field] {
     if (waiting) AddWaiting(waiting_field, -1);
   };
+  if (cancelled()) return absl::CancelledError("cancelled by the client");
+  if (deadline == absl::InfinitePast()) return deadline_error();
   while (true) {
     absl::StatusOr<bool> done = attempt();
     if (!done.ok()) return done.status();
@@ -309,11 +311,13 @@ absl::Status ReplayBuffer::RetryOnLimiter(
     const absl::Status waited =
         await_slice(std::min(options_.wait_slice, deadline - now));
     if (absl::IsCancelled(waited)) return ShutdownError();
-    // A slice that ran into the deadline ends the call here: admitting
-    // after the deadline would act for a caller that has given up.
+    // A wait that reached the deadline ends the call here, whether or not
+    // the limiter now allows it: admitting after the deadline would act for
+    // a caller that has given up (whose gRPC context may not read as
+    // cancelled yet).
     if (cancelled()) return absl::CancelledError("cancelled by the client");
-    if (!waited.ok() && absl::Now() >= deadline) return deadline_error();
-    // OK or a slice's DEADLINE_EXCEEDED: try again under the lock.
+    if (absl::Now() >= deadline) return deadline_error();
+    // Before the deadline: try again under the lock.
   }
 }
 

@@ -283,8 +283,11 @@ class ReplayBuffer {
   // yet, or an error to return) until it is done, waiting in between with
   // `await_slice` for at most wait_slice at a time, counted in
   // `waiting_field` meanwhile. Ends with CANCELLED once `cancelled()`,
-  // `deadline_error()` at `deadline` (a slice that ran into the deadline is
-  // not followed by another try), UNAVAILABLE after Shutdown().
+  // `deadline_error()` at `deadline` (no try once a wait has reached it: a
+  // FRESH sample granted then would hand items to a caller that has given
+  // up, and they would never be trained on as fresh; with a deadline of
+  // InfinitePast(), a caller gone before the call began, not even the
+  // first try), UNAVAILABLE after Shutdown().
   absl::Status RetryOnLimiter(
       absl::FunctionRef<absl::StatusOr<bool>()> attempt,
       absl::FunctionRef<absl::Status(absl::Duration)> await_slice,

@@ -20,11 +20,13 @@ namespace ledgfn {
 namespace {
 
 // The call's deadline as an absl::Time; InfiniteFuture for "none" (gRPC
-// reports that as a time point centuries away).
+// reports that as a time point centuries away), InfinitePast when it has
+// already passed (ReplayBuffer then does not try at all).
 absl::Time DeadlineOf(const grpc::ServerContext& context) {
   const auto deadline = context.deadline();
   const auto now = std::chrono::system_clock::now();
-  if (deadline <= now) return absl::Now();
+  // Gone before the call began (a handler scheduled late): no try at all.
+  if (deadline <= now) return absl::InfinitePast();
   const auto left = deadline - now;
   if (left > std::chrono::hours(24 * 365)) return absl::InfiniteFuture();
   return absl::Now() + absl::FromChrono(

@@ -179,6 +179,33 @@ TEST(ReplayBufferTest, InsertOutcomes) {
 
 // The policy batch is the FRESH items, oldest first, then the replayed
 // draws; the lag filter drops stale fresh items.
+// A FRESH sample for a caller that is gone takes nothing: items handed to
+// nobody would never be trained on as fresh. Gone before the call began
+// (deadline InfinitePast, what the service passes for an expired gRPC
+// deadline) or cancelled: no try at all, although the limiter allows it;
+// the items stay for the next sample. A deadline of now still tries once.
+TEST(ReplayBufferTest, AGoneCallerTakesNoFreshItems) {
+  const Task& task = SharedBagTask();
+  auto buffer = MakeBuffer(task, 32, 2, 32.0);
+  for (int i = 0; i < 4; ++i) {
+    auto outcome = InsertOne(*buffer, ValidBagTrajectory(task, i),
+                             absl::InfiniteFuture());
+    ASSERT_TRUE(outcome.ok() && outcome->status.ok());
+  }
+  SampleSpec fresh;
+  fresh.selector = Selector::kFresh;
+  fresh.count = 2;
+  auto expired = buffer->Sample(fresh, absl::InfinitePast(), Never);
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kDeadlineExceeded);
+  auto cancelled = buffer->Sample(fresh, absl::InfiniteFuture(), [] { return true; });
+  EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(buffer->Info().fresh_sampled, 0);
+  auto now = buffer->Sample(fresh, absl::Now(), Never);
+  ASSERT_TRUE(now.ok()) << now.status();
+  ASSERT_EQ(now->trajectories.size(), 2u);
+  EXPECT_EQ(now->trajectories[0]->sequence, 0u);  // nothing was lost
+}
+
 TEST(ReplayBufferTest, PolicyBatchIsFreshThenReplayed) {
   const Task& task = SharedBagTask();
   auto buffer = MakeBuffer(task, 32, 2, 32.0);
