@@ -98,10 +98,10 @@ void Sampler::KeepUsable(std::vector<Trajectory> sampled,
   for (Trajectory& t : sampled) {
     std::string reason;
     const EnergyProblem problem = CheckTrajectoryEnergies(
-        ViewOf(t, task_.name()), options_.max_abs_energy, &reason);
+        t.energy, t.partial_energies, options_.max_abs_energy, &reason);
     if (problem != EnergyProblem::kOk) {
       const int64_t n = ++dropped_[static_cast<int>(problem)];
-      if (n <= 10 || n % 1000 == 0) {
+      if (IsLoggedOccurrence(n)) {
         LogWarning("dropped a sampled trajectory: the oracle's %s (%s; %d so "
                    "far)", reason, EnergyProblemName(problem), n);
       }

@@ -40,27 +40,33 @@ EnergyProblem CheckEnergy(double energy, double max_abs_energy) {
   return EnergyProblem::kOk;
 }
 
-EnergyProblem CheckTrajectoryEnergies(const TrajectoryView& t,
+std::string OutOfRangeReason(absl::string_view what, double energy,
+                             double max_abs_energy) {
+  return absl::StrCat(what, " is ", energy, ", outside [-", max_abs_energy,
+                      ", ", max_abs_energy, "]");
+}
+
+EnergyProblem CheckTrajectoryEnergies(double energy,
+                                      absl::Span<const double> partial_energies,
                                       double max_abs_energy,
                                       std::string* reason) {
-  auto explain = [&](EnergyProblem p, absl::string_view what, double e) {
-    if (reason != nullptr) {
+  auto check = [&](absl::string_view what, double e) {
+    const EnergyProblem p = CheckEnergy(e, max_abs_energy);
+    if (p != EnergyProblem::kOk && reason != nullptr) {
       *reason = p == EnergyProblem::kNonfinite
                     ? absl::StrCat(what, " is ", e, ", not finite")
-                    : absl::StrCat(what, " is ", e, ", outside [-",
-                                   max_abs_energy, ", ", max_abs_energy, "]");
+                    : OutOfRangeReason(what, e, max_abs_energy);
     }
     return p;
   };
-  if (EnergyProblem p = CheckEnergy(t.energy, max_abs_energy);
-      p != EnergyProblem::kOk) {
-    return explain(p, "energy", t.energy);
+  if (EnergyProblem p = check("energy", energy); p != EnergyProblem::kOk) {
+    return p;
   }
-  for (size_t i = 0; i < t.partial_energies.size(); ++i) {
-    const double e = t.partial_energies[i];
-    if (EnergyProblem p = CheckEnergy(e, max_abs_energy);
+  for (size_t i = 0; i < partial_energies.size(); ++i) {
+    if (EnergyProblem p = check(absl::StrCat("partial energy ", i),
+                                partial_energies[i]);
         p != EnergyProblem::kOk) {
-      return explain(p, absl::StrCat("partial energy ", i), e);
+      return p;
     }
   }
   return EnergyProblem::kOk;

@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "common/trajectory.h"
+#include "absl/types/span.h"
 
 namespace ledgfn {
 
@@ -47,10 +47,18 @@ absl::string_view EnergyProblemName(EnergyProblem problem);
 
 EnergyProblem CheckEnergy(double energy, double max_abs_energy);
 
-// The first problem among the terminal energy and then the partial energies
-// of `t`, with a one-line reason ("energy is -1e+300, outside [-10, 10]",
-// "partial energy 3 is nan, not finite") in *reason when not null.
-EnergyProblem CheckTrajectoryEnergies(const TrajectoryView& t,
+// "<what> is <energy>, outside [-max_abs_energy, max_abs_energy]": the reason
+// given for an out-of-range energy everywhere (the replay's acks, logs).
+std::string OutOfRangeReason(absl::string_view what, double energy,
+                             double max_abs_energy);
+
+// The first problem among a trajectory's terminal `energy` and then its
+// `partial_energies`, with a one-line reason ("energy is -1e+300, outside
+// [-10, 10]", "partial energy 3 is nan, not finite") in *reason when not
+// null. Reads only the energies: cheap enough for every trajectory of every
+// batch.
+EnergyProblem CheckTrajectoryEnergies(double energy,
+                                      absl::Span<const double> partial_energies,
                                       double max_abs_energy,
                                       std::string* reason = nullptr);
 

@@ -20,6 +20,7 @@
 #ifndef LEDGFN_COMMON_LOG_H_
 #define LEDGFN_COMMON_LOG_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -39,6 +40,11 @@ std::string FormatLogRecord(absl::Time time, absl::string_view role,
 
 // Writes the record of `message`, now, to stderr (file comment).
 void Log(LogSeverity severity, absl::string_view message);
+
+// Whether the n-th occurrence (from 1) of a repeated event is logged: the
+// first ten, then every thousandth, so a flood of one bad input stays a
+// trickle of lines that still shows it going on.
+inline bool IsLoggedOccurrence(int64_t n) { return n <= 10 || n % 1000 == 0; }
 
 template <typename... Args>
 void LogInfo(const absl::FormatSpec<Args...>& format, const Args&... args) {

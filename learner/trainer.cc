@@ -151,7 +151,7 @@ void Trainer::CountDrop(int64_t& counter, absl::string_view reason,
   ++counter;
   // The first drops with their keys; then every 1000th, not a flood.
   const int64_t n = dropped_.total();
-  if (n <= 10 || n % 1000 == 0) {
+  if (IsLoggedOccurrence(n)) {
     LogWarning("dropped trajectory %d/%d/%d from a batch (%s: %s); %d dropped "
                "so far",
                t.actor_id, t.incarnation, t.sequence, reason, detail, n);
@@ -165,20 +165,14 @@ std::vector<TrajectoryRef> Trainer::WithUsableEnergies(
   for (const TrajectoryRef& t : refs) {
     std::string reason;
     const EnergyProblem problem = CheckTrajectoryEnergies(
-        ViewOf(*t, task_.name()), options_.max_abs_energy, &reason);
-    switch (problem) {
-      case EnergyProblem::kOk:
-        usable.push_back(t);
-        break;
-      case EnergyProblem::kNonfinite:
-        CountDrop(dropped_.nonfinite_energy, EnergyProblemName(problem), *t,
-                  reason);
-        break;
-      case EnergyProblem::kOutOfRange:
-        CountDrop(dropped_.energy_out_of_range, EnergyProblemName(problem), *t,
-                  reason);
-        break;
+        t->energy, t->partial_energies, options_.max_abs_energy, &reason);
+    if (problem == EnergyProblem::kOk) {
+      usable.push_back(t);
+      continue;
     }
+    CountDrop(problem == EnergyProblem::kNonfinite ? dropped_.nonfinite_energy
+                                                   : dropped_.energy_out_of_range,
+              EnergyProblemName(problem), *t, reason);
   }
   return usable;
 }

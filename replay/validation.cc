@@ -33,7 +33,7 @@ absl::string_view RejectCategoryName(RejectCategory category) {
     case RejectCategory::kTooLong:
       return "too_long";
     case RejectCategory::kNonfiniteEnergy:
-      return "nonfinite_energy";
+      return EnergyProblemName(EnergyProblem::kNonfinite);
     case RejectCategory::kIllegalAction:
       return "illegal_action";
     case RejectCategory::kPartialEnergies:
@@ -78,9 +78,7 @@ absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
   }
   if (CheckEnergy(t.energy, limits.max_abs_energy) != EnergyProblem::kOk) {
     return Reject(RejectCategory::kEnergyOutOfRange, category,
-                  absl::StrCat("energy is ", t.energy, ", outside [-",
-                               limits.max_abs_energy, ", ",
-                               limits.max_abs_energy, "]"));
+                  OutOfRangeReason("energy", t.energy, limits.max_abs_energy));
   }
   const InstanceId& instance = t.instance;
   if (!IsTrainingInstanceOf(task, instance)) {
@@ -128,10 +126,9 @@ absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
     if (CheckEnergy(t.partial_energies[i], limits.max_abs_energy) !=
         EnergyProblem::kOk) {
       return Reject(RejectCategory::kEnergyOutOfRange, category,
-                    absl::StrCat("partial energy ", i, " is ",
-                                 t.partial_energies[i], ", outside [-",
-                                 limits.max_abs_energy, ", ",
-                                 limits.max_abs_energy, "]"));
+                    OutOfRangeReason(absl::StrCat("partial energy ", i),
+                                     t.partial_energies[i],
+                                     limits.max_abs_energy));
     }
   }
   if (terminal != nullptr) *terminal = std::move(states->back());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/trajectory.h"
 #include "gtest/gtest.h"
 
 namespace ledgfn {
@@ -30,14 +31,14 @@ TEST(EnergyBoundTest, ChecksTheTerminalThenThePartialEnergies) {
   t.energy = 3.0;
   t.partial_energies = partial;
   std::string reason;
-  EXPECT_EQ(CheckTrajectoryEnergies(t, 10, &reason), EnergyProblem::kOutOfRange);
+  EXPECT_EQ(CheckTrajectoryEnergies(t.energy, t.partial_energies, 10, &reason), EnergyProblem::kOutOfRange);
   EXPECT_EQ(reason, "partial energy 2 is -50, outside [-10, 10]");
   t.energy = -1e300;
-  EXPECT_EQ(CheckTrajectoryEnergies(t, 10, &reason), EnergyProblem::kOutOfRange);
+  EXPECT_EQ(CheckTrajectoryEnergies(t.energy, t.partial_energies, 10, &reason), EnergyProblem::kOutOfRange);
   EXPECT_EQ(reason, "energy is -1e+300, outside [-10, 10]");
   partial[2] = 1.0;
   t.energy = 3.0;
-  EXPECT_EQ(CheckTrajectoryEnergies(t, 10, &reason), EnergyProblem::kOk);
+  EXPECT_EQ(CheckTrajectoryEnergies(t.energy, t.partial_energies, 10, &reason), EnergyProblem::kOk);
 }
 
 TEST(EnergyBoundTest, TheBoundItselfIsChecked) {
