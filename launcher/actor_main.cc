@@ -110,7 +110,8 @@ int ActorMain(ShutdownSignal& signal) {
   ReplayWriter writer(ropts);
 
   std::atomic<bool> stop{false};
-  signal.OnSignal([&] { stop = true; });
+  const ShutdownSignal::Registration on_signal =
+      signal.OnSignal([&] { stop = true; });
   LogInfo("waiting for the first policy version from %s", wopts.address);
   while (!stop && watcher.WaitForVersion(1, absl::Milliseconds(200)) == nullptr) {
     // Wrong credentials never fix themselves: stop instead of waiting.

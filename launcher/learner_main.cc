@@ -312,7 +312,7 @@ int LearnerMain(ShutdownSignal& signal) {
   auto evaluator = ExactEvaluator::Create(
       **task, /*max_states=*/2'000'000, options->trainer.reward_exponent_final,
       trainer->policy()->options().needs_neighbours());
-  signal.OnSignal([&] {
+  const ShutdownSignal::Registration on_signal = signal.OnSignal([&] {
     replay.Cancel();
     store.Close();
   });

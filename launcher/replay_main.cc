@@ -152,7 +152,8 @@ int ReplayMain(ShutdownSignal& signal) {
 
   grpc::Server* server = running->server.get();
   ReplayServiceImpl* impl = service->get();
-  signal.OnSignal([server, impl] {
+  // Destroyed first, before the server and service it uses.
+  const ShutdownSignal::Registration on_signal = signal.OnSignal([server, impl] {
     LogInfo("shutting down");
     // Wake handlers blocked on the rate limiter first, then give calls in
     // flight a short grace period; after it gRPC cancels them.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <thread>
 
 namespace ledgfn {
 namespace {
@@ -24,7 +25,7 @@ extern "C" void HandleShutdownSignal(int) {
 
 }  // namespace
 
-ShutdownSignal::ShutdownSignal() {
+ShutdownSignal::ShutdownSignal() : state_(new State) {
   if (pipe(g_pipe) != 0) {
     std::perror("ShutdownSignal: pipe");
     return;
@@ -35,22 +36,28 @@ ShutdownSignal::ShutdownSignal() {
   action.sa_flags = SA_RESTART;
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
-  thread_ = std::thread([this] {
+  State* state = state_;
+  std::thread([state] {
     char byte;
     while (read(g_pipe[0], &byte, 1) < 0) {
     }
-    received_ = true;
-    absl::MutexLock lock(&mu_);
-    if (on_signal_) on_signal_();
-  });
-  thread_.detach();  // lives as long as the process
+    state->received = true;
+    absl::MutexLock lock(&state->mu);
+    if (state->on_signal) state->on_signal();
+  }).detach();  // lives as long as the process
 }
 
-ShutdownSignal::~ShutdownSignal() = default;
+ShutdownSignal::Registration ShutdownSignal::OnSignal(
+    std::function<void()> on_signal) {
+  absl::MutexLock lock(&state_->mu);
+  state_->on_signal = std::move(on_signal);
+  return Registration(state_);
+}
 
-void ShutdownSignal::OnSignal(std::function<void()> on_signal) {
-  absl::MutexLock lock(&mu_);
-  on_signal_ = std::move(on_signal);
+ShutdownSignal::Registration::~Registration() {
+  // Blocks while the signal thread holds mu, that is while the callback runs.
+  absl::MutexLock lock(&state_->mu);
+  state_->on_signal = nullptr;
 }
 
 }  // namespace ledgfn

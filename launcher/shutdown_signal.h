@@ -1,15 +1,21 @@
 // Graceful shutdown on SIGTERM / SIGINT for the long-running roles.
 // Construct it once, first thing in main(). The signal handler only wakes a
 // watcher thread (self-pipe), so no work runs in a signal handler. The first
-// signal calls `on_signal` on that thread (it should make the role stop and
-// return from main); a second one exits the process at once with status 1.
-// One instance per process.
+// signal calls the registered callback on that thread (it should make the
+// role stop and return from main); a second one exits the process at once
+// with status 1. One instance per process.
+//
+// The callback runs on another thread while main goes on, so it must not
+// outlive what it uses: OnSignal returns a Registration, declared after those
+// objects, whose destructor removes the callback and, if the signal thread is
+// running it, waits until it returns. (A role whose main returned while the
+// callback was still inside grpc::Server::Shutdown used to destroy the server
+// under it.)
 #ifndef LEDGFN_LAUNCHER_SHUTDOWN_SIGNAL_H_
 #define LEDGFN_LAUNCHER_SHUTDOWN_SIGNAL_H_
 
 #include <atomic>
 #include <functional>
-#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -18,17 +24,38 @@ namespace ledgfn {
 
 class ShutdownSignal {
  public:
+  // What the watcher thread reads. It lives as long as the process (the
+  // thread is detached), so a late signal never touches freed memory.
+  struct State {
+    std::atomic<bool> received{false};
+    absl::Mutex mu;  // held while the callback runs
+    std::function<void()> on_signal ABSL_GUARDED_BY(mu);
+  };
+
+  // Removes its callback when destroyed; see the file comment.
+  class [[nodiscard]] Registration {
+   public:
+    explicit Registration(State* state) : state_(state) {}
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+    ~Registration();
+
+   private:
+    State* state_;
+  };
+
   ShutdownSignal();
-  ~ShutdownSignal();
-  // Installs the callback run (on the signal thread) on the first signal.
-  void OnSignal(std::function<void()> on_signal);
-  bool received() const { return received_.load(); }
+  ShutdownSignal(const ShutdownSignal&) = delete;
+  ShutdownSignal& operator=(const ShutdownSignal&) = delete;
+
+  // Installs the callback run (on the signal thread) on the first signal,
+  // replacing any earlier one, until the returned Registration is destroyed.
+  // A signal that came before this call does not run it: check received().
+  Registration OnSignal(std::function<void()> on_signal);
+  bool received() const { return state_->received.load(); }
 
  private:
-  std::atomic<bool> received_{false};
-  absl::Mutex mu_;
-  std::function<void()> on_signal_ ABSL_GUARDED_BY(mu_);
-  std::thread thread_;
+  State* state_;  // never freed
 };
 
 }  // namespace ledgfn
