@@ -23,9 +23,16 @@ extern "C" void HandleShutdownSignal(int) {
   (void)!write(g_pipe[1], &byte, 1);
 }
 
+// Process-lifetime and reachable from a static, so that it is neither
+// freed under the detached thread nor reported as a leak.
+ShutdownSignal::State* ProcessState() {
+  static ShutdownSignal::State* const state = new ShutdownSignal::State;
+  return state;
+}
+
 }  // namespace
 
-ShutdownSignal::ShutdownSignal() : state_(new State) {
+ShutdownSignal::ShutdownSignal() : state_(ProcessState()) {
   if (pipe(g_pipe) != 0) {
     std::perror("ShutdownSignal: pipe");
     return;

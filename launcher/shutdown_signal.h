@@ -55,7 +55,7 @@ class ShutdownSignal {
   bool received() const { return state_->received.load(); }
 
  private:
-  State* state_;  // never freed
+  State* state_;  // the process's, never freed
 };
 
 }  // namespace ledgfn
