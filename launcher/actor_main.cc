@@ -3,6 +3,7 @@
 // their energies from the oracle (concurrently), and streams them to the
 // replay service, resending whatever was not acknowledged after a restart.
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <thread>
 
@@ -40,7 +41,12 @@ ABSL_FLAG(int, oracle_latency_ms, 0,
           "objectives) costs this many milliseconds.");
 ABSL_FLAG(std::string, oracle_address, "",
           "If set, energies come from this Oracle gRPC service instead of the "
-          "built-in task energy.");
+          "built-in task energy (e.g. ledgfn_oracle's docking). A call that "
+          "fails because the service is down or slow is tried again until it "
+          "answers: the batch waits, nothing is lost.");
+ABSL_FLAG(double, oracle_timeout_s, 600,
+          "--oracle_address: the deadline of one try of an oracle call (one "
+          "batch); past it the call is tried again.");
 ABSL_FLAG(int, max_in_flight, 64,
           "Trajectories sent to replay and not yet acknowledged, at most.");
 ABSL_FLAG(int, max_queue, 128,
@@ -78,10 +84,18 @@ int ActorMain(ShutdownSignal& signal) {
   auto security = SecurityFromFlags(/*serves=*/false);
   if (!security.ok()) Fail(kProgram, security.status());
 
+  const double oracle_timeout_s = absl::GetFlag(FLAGS_oracle_timeout_s);
+  if (!(oracle_timeout_s > 0) || !std::isfinite(oracle_timeout_s)) {
+    Fail(kProgram, absl::InvalidArgumentError("--oracle_timeout_s must be > 0"));
+  }
   std::unique_ptr<EnergyOracle> base;
+  RemoteOracle* remote = nullptr;  // base, when energies come from a service
   if (!absl::GetFlag(FLAGS_oracle_address).empty()) {
-    base = std::make_unique<RemoteOracle>(absl::GetFlag(FLAGS_oracle_address),
-                                          (*task)->name(), *security);
+    auto service = std::make_unique<RemoteOracle>(
+        absl::GetFlag(FLAGS_oracle_address), (*task)->name(), *security,
+        absl::Seconds(oracle_timeout_s));
+    remote = service.get();
+    base = std::move(service);
   } else {
     base = std::make_unique<TaskEnergyOracle>(**task, absl::Milliseconds(latency_ms));
   }
@@ -111,7 +125,10 @@ int ActorMain(ShutdownSignal& signal) {
 
   std::atomic<bool> stop{false};
   const ShutdownSignal::Registration on_signal =
-      signal.OnSignal([&] { stop = true; });
+      signal.OnSignal([&] {
+        stop = true;
+        if (remote != nullptr) remote->Cancel();  // a batch waiting on it ends
+      });
   LogInfo("waiting for the first policy version from %s", wopts.address);
   while (!stop && watcher.WaitForVersion(1, absl::Milliseconds(200)) == nullptr) {
     // Wrong credentials never fix themselves: stop instead of waiting.
@@ -140,6 +157,7 @@ int ActorMain(ShutdownSignal& signal) {
     actor_metrics.Refresh(loop.trajectories(), sampler.policy_version(),
                           sampler.dropped(EnergyProblem::kNonfinite),
                           sampler.dropped(EnergyProblem::kOutOfRange),
+                          remote != nullptr ? remote->retries() : 0,
                           writer.counters(), watcher.Stats());
   });
   absl::Status result;
@@ -181,7 +199,8 @@ int ActorMain(ShutdownSignal& signal) {
           "unacknowledged, %d policy versions received, %d reconnects",
           loop.trajectories(), c.acked, c.duplicates, c.rejected, c.queued,
           w.versions_received, c.reconnects + w.reconnects);
-  if (!result.ok()) {
+  // A stop cancels a batch waiting on a remote oracle: not an error.
+  if (!result.ok() && !(stop && absl::IsCancelled(result))) {
     LogError("%s", result.message());
     return 1;
   }

@@ -29,6 +29,11 @@ ActorMetrics::ActorMetrics(prometheus::Registry& r, const std::string& task,
       rejected_(AddCounter(r, "ledgfn_actor_rejected_total",
                         "Trajectories replay rejected as invalid.",
                         {{"task", task}, {"actor", std::to_string(actor_id)}})),
+      oracle_retries_(AddCounter(r, "ledgfn_actor_oracle_retries_total",
+                                 "Remote oracle calls tried again after a "
+                                 "transient failure (--oracle_address down, "
+                                 "restarting or slow).",
+                                 {{"task", task}, {"actor", std::to_string(actor_id)}})),
       dropped_nonfinite_(AddDropped(r, task, actor_id, EnergyProblem::kNonfinite)),
       dropped_out_of_range_(
           AddDropped(r, task, actor_id, EnergyProblem::kOutOfRange)),
@@ -62,11 +67,13 @@ ActorMetrics::ActorMetrics(prometheus::Registry& r, const std::string& task,
 void ActorMetrics::Refresh(int64_t sampled, int64_t policy_version,
                            int64_t dropped_nonfinite,
                            int64_t dropped_out_of_range,
+                           int64_t oracle_retries,
                            const ReplayWriterCounters& writer,
                            const PolicyWatcherStats& watcher) {
   AdvanceCounter(trajectories_, sampled);
   AdvanceCounter(dropped_nonfinite_, dropped_nonfinite);
   AdvanceCounter(dropped_out_of_range_, dropped_out_of_range);
+  AdvanceCounter(oracle_retries_, oracle_retries);
   AdvanceCounter(acked_, writer.acked);
   AdvanceCounter(rejected_, writer.rejected);
   policy_version_.Set(policy_version);

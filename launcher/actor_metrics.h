@@ -21,9 +21,11 @@ class ActorMetrics {
  public:
   ActorMetrics(prometheus::Registry& registry, const std::string& task,
                int actor_id);
-  // `dropped_*`: the sampler's drops of unusable oracle energies.
+  // `dropped_*`: the sampler's drops of unusable oracle energies;
+  // `oracle_retries`: remote oracle tries retried (RemoteOracle::retries).
   void Refresh(int64_t sampled, int64_t policy_version,
                int64_t dropped_nonfinite, int64_t dropped_out_of_range,
+               int64_t oracle_retries,
                const ReplayWriterCounters& writer,
                const PolicyWatcherStats& watcher);
   // Thread-safe (prometheus metrics are).
@@ -33,6 +35,7 @@ class ActorMetrics {
   prometheus::Counter& trajectories_;
   prometheus::Counter& acked_;
   prometheus::Counter& rejected_;
+  prometheus::Counter& oracle_retries_;
   prometheus::Counter& dropped_nonfinite_;
   prometheus::Counter& dropped_out_of_range_;
   prometheus::Histogram& oracle_latency_;

@@ -16,6 +16,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev prometheus-cpp-dev
   libcpp-httplib-dev pkgconf  # the /metrics server (found with pkg-config)
   librdkit-dev libboost-dev nlohmann-json3-dev  # the molecule task: chem/ (RDKit headers need boost), fragment vocabulary
+  autodock-vina libopenbabel-dev libopenbabel7  # the docking oracle (oracle/): the vina program, ligand PDBQT
   zlib1g-dev gnuplot-nox python3 python3-yaml openssl
   clang libclang-rt-14-dev  # scripts/fuzz.sh, scripts/sanitize.sh: clang, its sanitizers, libFuzzer
   ccache  # every build shares one compiler cache (the sanitizer and fuzz builds too)

@@ -191,6 +191,46 @@ BlockGraph MoleculeTask::ToBlockGraph(const State& s) const {
   return graph;
 }
 
+absl::Status MoleculeTask::CheckState(const State& s) const {
+  if (static_cast<int>(s.size()) != state_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a molecule state has ", state_size(), " values, not ", s.size()));
+  }
+  const int n = Level(s);
+  const int v = vocabulary_.size();
+  State rebuilt = InitialState();
+  std::vector<uint8_t> mask(num_forward_actions());
+  for (int q = 0; q < n; ++q) {
+    const int b = Block(s, q);
+    if (b >= v) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "slot ", q, " holds block ", b, ", outside the vocabulary of ", v));
+    }
+    const int p = ParentSlot(s, q);
+    const int j = ParentStem(s, q);
+    const bool root = q == 0;
+    if (root ? (p != -1 || j != -1)
+             : (p < 0 || p >= q || j < 0 || j >= max_stems_)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "slot ", q, " attaches at (slot ", p, ", stem ", j, "), which is ",
+          root ? "not -1 for the root" : "no stem of an earlier slot"));
+    }
+    const int action = root ? b : v + (p * max_stems_ + j) * v + b;
+    ForwardMask(rebuilt, mask.data());
+    if (!mask[action]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "slot ", q, ": block ", b, " cannot attach at stem ", j, " of slot ",
+          p, " (the stem is taken or the block has no such stem)"));
+    }
+    Step(rebuilt, action);
+  }
+  if (rebuilt != s) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the slots after the last block (slot ", n - 1, ") must be all -1"));
+  }
+  return absl::OkStatus();
+}
+
 std::vector<double> MoleculeTask::Energies(absl::Span<const State> xs) const {
   std::vector<double> energies(xs.size(), kNaN);
   if (chemistry_ == nullptr || xs.empty()) return energies;

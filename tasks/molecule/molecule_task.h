@@ -149,6 +149,13 @@ class MoleculeTask : public Task, public ObjectMetrics {
   // The backward action that removes the root.
   int root_removal() const { return kMaxBlocks * max_stems_; }
   BlockGraph ToBlockGraph(const State& s) const;
+  // OK iff `s` is a state the task can reach: state_size() values, filled
+  // slots first, each block in the vocabulary and attached (in slot order)
+  // at a free stem of an earlier slot, every empty slot all -1. Rebuilds `s`
+  // from s_0 with the forward mask, so states from outside (an Oracle
+  // request) never reach ToBlockGraph unchecked. INVALID_ARGUMENT naming
+  // the first bad slot otherwise.
+  absl::Status CheckState(const State& s) const;
 
  private:
   MoleculeTask(FragmentVocabulary vocabulary,

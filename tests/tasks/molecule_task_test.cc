@@ -3,6 +3,7 @@
 #include "tasks/molecule/molecule_task.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -305,6 +306,7 @@ TEST(MoleculeTaskTest, RandomRolloutsKeepTheContracts) {
       EXPECT_EQ(static_cast<int>(back.size()),
                 RemovableBlocks(task->ToBlockGraph(s)));
       EXPECT_EQ(task->Level(s), static_cast<int>(visited.size()) - 1);
+      EXPECT_TRUE(task->CheckState(s).ok()) << task->CheckState(s);
     }
     EXPECT_GE(task->Level(s), 2);
     EXPECT_LE(static_cast<int>(actions.size()), task->max_trajectory_length());
@@ -312,6 +314,35 @@ TEST(MoleculeTaskTest, RandomRolloutsKeepTheContracts) {
     ASSERT_TRUE(replayed.ok()) << replayed.status();
     EXPECT_EQ(*replayed, visited);
   }
+}
+
+TEST(MoleculeTaskTest, CheckStateAcceptsReachableStatesOnly) {
+  auto task = MakeMoleculeTask();
+  EXPECT_TRUE(task->CheckState(task->InitialState()).ok());
+  EXPECT_TRUE(task->CheckState(Build(*task, {0, Attach(0, 1, 2)})).ok());
+  auto refused = [&](State s, const std::string& why) {
+    absl::Status status = task->CheckState(s);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << why;
+    EXPECT_NE(status.message().find(why), std::string::npos) << status;
+  };
+  auto with = [&](std::vector<std::array<int, 3>> slots) {
+    State s = task->InitialState();
+    for (size_t q = 0; q < slots.size(); ++q) {
+      for (int k = 0; k < 3; ++k) s[3 * q + k] = slots[q][k];
+    }
+    return s;
+  };
+  refused(State(5, -1), "has 24 values, not 5");
+  refused(with({{3, -1, -1}}), "outside the vocabulary");
+  refused(with({{0, 0, 0}}), "not -1 for the root");
+  refused(with({{0, -1, -1}, {1, 1, 0}}), "no stem of an earlier slot");
+  refused(with({{0, -1, -1}, {1, 0, 2}}), "cannot attach at stem 2");  // A has 2
+  refused(with({{0, -1, -1}, {1, 0, 0}, {1, 0, 0}}), "stem is taken");
+  // A non-root block attached through its stem 0: that stem is not free.
+  refused(with({{0, -1, -1}, {2, 0, 0}, {1, 1, 0}}), "cannot attach at stem 0");
+  refused(with({{0, -1, -1}, {-1, -1, -1}, {1, 0, 0}}), "must be all -1");
+  refused(with({{0, -1, -1}, {-1, 5, 7}}), "must be all -1");
+  refused(with({{-2, -1, -1}}), "must be all -1");
 }
 
 TEST(MoleculeTaskTest, BlockGraphAndDescriptionByHand) {
