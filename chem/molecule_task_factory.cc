@@ -19,7 +19,8 @@ absl::StatusOr<std::unique_ptr<Task>> MakeTaskWithChemistry(
   FragmentVocabulary vocabulary = (*chemistry)->vocabulary();
   auto task = MoleculeTask::Create(
       std::move(vocabulary),
-      std::shared_ptr<const MoleculeChemistry>(*std::move(chemistry)));
+      std::shared_ptr<const MoleculeChemistry>(*std::move(chemistry)),
+      *ParseMoleculeEnergy(options.molecule_energy));  // MakeTask checked it
   if (!task.ok()) return task.status();
   return std::unique_ptr<Task>(*std::move(task));
 }

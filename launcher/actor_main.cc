@@ -23,6 +23,7 @@
 #include "launcher/cli.h"
 #include "launcher/metrics_endpoint.h"
 #include "launcher/actor_metrics.h"
+#include "launcher/docking_flags.h"
 #include "launcher/security_flags.h"
 #include "launcher/shutdown_signal.h"
 #include "launcher/task_flags.h"
@@ -97,7 +98,15 @@ int ActorMain(ShutdownSignal& signal) {
     remote = service.get();
     base = std::move(service);
   } else {
-    base = std::make_unique<TaskEnergyOracle>(**task, absl::Milliseconds(latency_ms));
+    // --molecule_energy=docking without a server: this actor docks itself.
+    absl::StatusOr<std::unique_ptr<DockingOracle>> docking =
+        DockingOracleFromFlags(**task);
+    if (!docking.ok()) Fail(kProgram, docking.status());
+    if (*docking != nullptr) {
+      base = *std::move(docking);
+    } else {
+      base = std::make_unique<TaskEnergyOracle>(**task, absl::Milliseconds(latency_ms));
+    }
   }
   ConcurrentOracle concurrent(*base, oracle_threads);
   auto metrics = MetricsEndpoint::Start(absl::GetFlag(FLAGS_metrics_address),

@@ -6,6 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "tasks/molecule/molecule_task.h"
 
 ABSL_FLAG(std::string, receptor,
           absl::StrCat(ledgfn::kDebianVinaTestData, "/protein.pdbqt.gz"),
@@ -68,6 +69,18 @@ absl::StatusOr<DockingOptions> DockingOptionsFromFlags() {
   o.max_affinity = absl::GetFlag(FLAGS_max_affinity);
   o.temperature = absl::GetFlag(FLAGS_docking_temperature);
   return o;
+}
+
+absl::StatusOr<std::unique_ptr<DockingOracle>> DockingOracleFromFlags(
+    const Task& task) {
+  const auto* molecules = dynamic_cast<const MoleculeTask*>(&task);
+  if (molecules == nullptr ||
+      molecules->energy_source() != MoleculeEnergy::kDocking) {
+    return std::unique_ptr<DockingOracle>();
+  }
+  absl::StatusOr<DockingOptions> options = DockingOptionsFromFlags();
+  if (!options.ok()) return options.status();
+  return DockingOracle::Create(task, *std::move(options));
 }
 
 }  // namespace ledgfn

@@ -6,6 +6,8 @@
 #ifndef LEDGFN_LAUNCHER_DOCKING_FLAGS_H_
 #define LEDGFN_LAUNCHER_DOCKING_FLAGS_H_
 
+#include <memory>
+
 #include "absl/status/statusor.h"
 #include "oracle/docking_oracle.h"
 
@@ -14,6 +16,12 @@ namespace ledgfn {
 // The options the flags give; INVALID_ARGUMENT for a timeout that is not a
 // positive number of seconds. DockingOracle::Create checks the rest.
 absl::StatusOr<DockingOptions> DockingOptionsFromFlags();
+
+// The docking oracle a run that docks itself uses (`ledgfn train`, an actor
+// without --oracle_address): null unless `task` is the molecule task with
+// --molecule_energy=docking; the errors of DockingOracle::Create otherwise.
+absl::StatusOr<std::unique_ptr<DockingOracle>> DockingOracleFromFlags(
+    const Task& task);
 
 }  // namespace ledgfn
 

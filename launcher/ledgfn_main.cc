@@ -1,5 +1,6 @@
-// `ledgfn train`: embedded LED-GFN training in one process (DESIGN §1), and
-// `ledgfn score`: sEH proxy scores of molecules.
+// `ledgfn train`: embedded LED-GFN training in one process (DESIGN §1),
+// `ledgfn score`: sEH proxy scores of molecules, and `ledgfn dock`: their
+// AutoDock Vina affinities (oracle/dock_command.h).
 // Its own flags are here; the task and training flags are shared with the
 // distributed roles (task_flags.h, training_flags.h). Libraries take option
 // structs.
@@ -29,6 +30,8 @@
 #include "launcher/progress_bar.h"
 #include "launcher/task_flags.h"
 #include "launcher/training_flags.h"
+#include "launcher/docking_flags.h"
+#include "oracle/dock_command.h"
 #include "learner/objective.h"
 
 ABSL_FLAG(int64_t, rounds, 2000, "Training rounds (one policy step each).");
@@ -41,11 +44,11 @@ ABSL_FLAG(int64_t, eval_every, 100, "Evaluate every this many rounds.");
 ABSL_FLAG(std::string, output_dir, "runs/latest",
           "Where metrics.csv, summary.txt and metrics.png are written.");
 ABSL_FLAG(std::string, input, "",
-          "score: molecules to score, in the reference JSON format "
+          "score, dock: molecules to score, in the reference JSON format "
           "({\"molecules\": [{\"blockidxs\", \"jbonds\"}, ...]}) or SMILES "
           "one per line.");
 ABSL_FLAG(std::string, output, "-",
-          "score: where the JSON lines go ('-' = standard output).");
+          "score, dock: where the JSON lines go ('-' = standard output).");
 ABSL_FLAG(std::string, plot_script, LEDGFN_PLOT_SCRIPT,
           "Script that turns metrics.csv into metrics.png (needs gnuplot); "
           "empty disables plotting.");
@@ -118,11 +121,41 @@ void PrintSummary(const Task& task, const EmbeddedOptions& o,
   std::ofstream(path) << text;
 }
 
+// The docking run's own numbers (appended to summary.txt) and its best
+// molecules, all of them in top_molecules.tsv.
+void PrintDockingSummary(const DockingOracle& oracle, const std::string& dir) {
+  const DockingStats stats = oracle.Stats();
+  int64_t failed = 0;
+  for (int64_t f : stats.failures) failed += f;
+  std::string text = absl::StrFormat(
+      "  %-28s %d docked (%d penalised), %d from the cache\n", "docking",
+      stats.docked, failed, stats.cache_hits);
+  const auto best = oracle.BestMolecules(1000);
+  std::ofstream tsv(dir + "/top_molecules.tsv");
+  tsv << "rank\taffinity_kcal_per_mol\tsmiles\n";
+  for (size_t i = 0; i < best.size(); ++i) {
+    tsv << i + 1 << "\t" << best[i].second << "\t" << best[i].first << "\n";
+    if (i < 5) {
+      text += absl::StrFormat("  %-28s %.2f kcal/mol  %s\n",
+                              absl::StrCat("best molecule ", i + 1),
+                              best[i].second, best[i].first);
+    }
+  }
+  std::printf("%s  top molecules: %s/top_molecules.tsv\n", text.c_str(),
+              dir.c_str());
+  std::ofstream(dir + "/summary.txt", std::ios::app) << text;
+}
+
 int TrainMain() {
   auto task = TaskWithChemistryFromFlags();
   if (!task.ok()) Fail(task.status());
   auto options = OptionsFromFlags(**task);
   if (!options.ok()) Fail(options.status());
+  // --molecule_energy=docking: energies from AutoDock Vina, docked here.
+  absl::StatusOr<std::unique_ptr<DockingOracle>> docking =
+      DockingOracleFromFlags(**task);
+  if (!docking.ok()) Fail(docking.status());
+  options->oracle = docking->get();
 
   if (absl::Status s = ApplyThreadsFlag(); !s.ok()) Fail(s);
 
@@ -168,6 +201,7 @@ int TrainMain() {
   bar.Finish();
   if (!rows.ok()) Fail(rows.status());
   PrintSummary(**task, *options, *rows, dir + "/summary.txt");
+  if (*docking != nullptr) PrintDockingSummary(**docking, dir);
   std::printf("  metrics: %s\n", csv_path.c_str());
   if (!TestInstancesOf(**task).empty()) {
     std::printf("  per test instance (best sampled and baseline energy): %s\n",
@@ -232,6 +266,53 @@ int ScoreMain() {
   return counts->failed == 0 ? 0 : 1;
 }
 
+// `ledgfn dock`: one JSON line per molecule (oracle/dock_command.h).
+int DockMain() {
+  constexpr char kProgram[] = "ledgfn dock";
+  const TaskOptions options = TaskOptionsFromFlags();
+  if (options.name != "molecule" || options.molecule_data_dir.empty()) {
+    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
+                               "--task=molecule and --molecule_data_dir=DIR "
+                               "are required (e.g. ../shared/data/seh)"));
+  }
+  const std::string input_path = absl::GetFlag(FLAGS_input);
+  if (input_path.empty()) {
+    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
+                               "--input=FILE is required (reference JSON or "
+                               "SMILES one per line)"));
+  }
+  absl::StatusOr<std::unique_ptr<Task>> task = MakeTask(options);
+  if (!task.ok()) ledgfn::Fail(kProgram, task.status());
+  absl::StatusOr<DockingOptions> docking_options = DockingOptionsFromFlags();
+  if (!docking_options.ok()) ledgfn::Fail(kProgram, docking_options.status());
+  absl::StatusOr<std::unique_ptr<DockingOracle>> oracle =
+      DockingOracle::Create(**task, *docking_options);
+  if (!oracle.ok()) ledgfn::Fail(kProgram, oracle.status());
+  const std::string output_path = absl::GetFlag(FLAGS_output);
+  std::ofstream file;
+  if (output_path != "-") {
+    file.open(output_path);
+    if (!file) {
+      ledgfn::Fail(kProgram, absl::PermissionDeniedError(absl::StrCat(
+                                 "cannot write ", output_path, ": ",
+                                 std::strerror(errno))));
+    }
+  }
+  std::ostream& out = output_path == "-" ? std::cout : file;
+  auto counts = DockMoleculeFile(options.molecule_data_dir, input_path,
+                                 **oracle, out);
+  if (!counts.ok()) ledgfn::Fail(kProgram, counts.status());
+  out.flush();
+  if (!out) {
+    ledgfn::Fail(kProgram, absl::DataLossError(
+                               absl::StrCat("writing ", output_path, " failed")));
+  }
+  std::fprintf(stderr, "%s: %lld molecule(s) docked, %lld could not be\n",
+               kProgram, static_cast<long long>(counts->docked),
+               static_cast<long long>(counts->failed));
+  return counts->failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace ledgfn
 
@@ -241,11 +322,15 @@ int main(int argc, char** argv) {
       "  ledgfn train [--flags]   embedded training in one process\n"
       "  ledgfn score --task=molecule --molecule_data_dir=DIR --input=FILE\n"
       "                           sEH proxy scores of molecules, one JSON line "
-      "each\n\n"
+      "each\n"
+      "  ledgfn dock --task=molecule --molecule_data_dir=DIR --input=FILE\n"
+      "                           AutoDock Vina affinities of molecules "
+      "(--receptor, --box, --docking_*), one JSON line each\n\n"
       "Example: ledgfn train --task=hypergrid --objective=subtb --rounds=3000\n"
       "Run 'ledgfn train --help' for every flag.";
   const bool known = argc >= 2 && (std::string(argv[1]) == "train" ||
-                                   std::string(argv[1]) == "score");
+                                   std::string(argv[1]) == "score" ||
+                                   std::string(argv[1]) == "dock");
   if (!known) {
     const bool help = argc >= 2 && (std::string(argv[1]) == "--help" ||
                                     std::string(argv[1]) == "-h" ||
@@ -260,9 +345,11 @@ int main(int argc, char** argv) {
   std::vector<char*> args = {argv[0]};
   for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
   const std::string command = argv[1];
-  ledgfn::ParseCommandLine(command == "train" ? "ledgfn train" : "ledgfn score",
-                           static_cast<int>(args.size()), args.data(), usage);
+  const std::string program = "ledgfn " + command;
+  ledgfn::ParseCommandLine(program.c_str(), static_cast<int>(args.size()),
+                           args.data(), usage);
   // One word, so that the records' fields stay space-separated.
   ledgfn::SetLogRole("ledgfn_" + command);
+  if (command == "dock") return ledgfn::DockMain();
   return command == "train" ? ledgfn::TrainMain() : ledgfn::ScoreMain();
 }

@@ -48,6 +48,12 @@ ABSL_FLAG(std::string, molecule_data_dir, "",
           "molecule: the sEH data directory: the fragment vocabulary "
           "blocks_PDB_105.json and the proxy weights seh_proxy_params.bin "
           "and .json (e.g. ../shared/data/seh). Required for --task=molecule.");
+ABSL_FLAG(std::string, molecule_energy, "seh",
+          "molecule: where energies come from: seh (the sEH proxy) or docking "
+          "(AutoDock Vina: `ledgfn train` and actors without --oracle_address "
+          "dock themselves with the --receptor/--box/--docking_* flags; give "
+          "it to every role, so that modes (E <= -10) and scores (-E) are "
+          "read as docking's).");
 
 ABSL_FLAG(std::optional<double>, max_abs_energy, std::nullopt,
           "The energy bound: a trajectory whose terminal or partial energy "
@@ -88,6 +94,7 @@ TaskOptions TaskOptionsFromFlags() {
   o.mis_test_instances = absl::GetFlag(FLAGS_mis_test_instances);
   o.mis_edge_list_files = absl::GetFlag(FLAGS_mis_edge_lists);
   o.molecule_data_dir = absl::GetFlag(FLAGS_molecule_data_dir);
+  o.molecule_energy = absl::GetFlag(FLAGS_molecule_energy);
   return o;
 }
 

@@ -98,7 +98,7 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
                                         options.replay_batch_size,
                                         options.replay_selector, options.window});
   TaskEnergyOracle task_oracle(task);
-  MeteredOracle oracle(task_oracle);
+  MeteredOracle oracle(options.oracle != nullptr ? *options.oracle : task_oracle);
   const PolicyNetOptions net_options =
       PolicyNetOptionsFor(task, topts.hidden, topts.layers,
                           topts.policy_architecture);

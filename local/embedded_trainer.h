@@ -29,6 +29,7 @@
 #include "learner/trainer.h"
 #include "replay/selector.h"
 #include "learner/test_set_evaluation.h"
+#include "actor/energy_oracle.h"
 
 namespace ledgfn {
 
@@ -49,6 +50,9 @@ struct EmbeddedOptions {
   // Multi-instance tasks: samples per test instance at each evaluation
   // (learner/test_set_evaluation.h).
   int test_samples = 20;
+  // Where energies come from; null: the task's own (TaskEnergyOracle). Not
+  // owned; thread-safe and outliving the run (e.g. the docking oracle).
+  EnergyOracle* oracle = nullptr;
 
   absl::Status Validate() const;
 };

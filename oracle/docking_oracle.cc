@@ -330,6 +330,24 @@ void DockingOracle::Shutdown() {
   shutdown_ = true;
 }
 
+std::vector<std::pair<std::string, double>> DockingOracle::BestMolecules(
+    int k) const {
+  std::vector<std::pair<std::string, double>> best;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [smiles, result] : cache_) {
+      if (result.affinity) best.emplace_back(smiles, *result.affinity);
+    }
+  }
+  auto better = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second < b.second : a.first < b.first;
+  };
+  const size_t n = std::min(best.size(), static_cast<size_t>(std::max(k, 0)));
+  std::partial_sort(best.begin(), best.begin() + n, best.end(), better);
+  best.resize(n);
+  return best;
+}
+
 DockingStats DockingOracle::Stats() const {
   absl::MutexLock lock(&mu_);
   return stats_;

@@ -122,6 +122,9 @@ class DockingOracle : public EnergyOracle {
   double EnergyOfAffinity(double affinity) const;
   double penalty_energy() const { return EnergyOfAffinity(options_.max_affinity); }
   DockingStats Stats() const;
+  // The `k` best-binding molecules docked so far (or reloaded from the
+  // cache file): canonical SMILES and affinity, best first.
+  std::vector<std::pair<std::string, double>> BestMolecules(int k) const;
   const DockingOptions& options() const { return options_; }
   // Called after every docking that ran (not for cache hits), on the
   // docking's thread, with its wall time. Set it before the first call.

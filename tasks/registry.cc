@@ -86,11 +86,13 @@ absl::StatusOr<std::unique_ptr<Task>> MakeMolecule(const TaskOptions& o) {
         "molecule: --molecule_data_dir is required (the directory holding "
         "blocks_PDB_105.json)");
   }
+  absl::StatusOr<MoleculeEnergy> energy = ParseMoleculeEnergy(o.molecule_energy);
+  if (!energy.ok()) return energy.status();
   absl::StatusOr<FragmentVocabulary> vocabulary = LoadFragmentVocabulary(
       absl::StrCat(o.molecule_data_dir, "/blocks_PDB_105.json"));
   if (!vocabulary.ok()) return vocabulary.status();
-  absl::StatusOr<std::unique_ptr<MoleculeTask>> task =
-      MoleculeTask::Create(*std::move(vocabulary), /*chemistry=*/nullptr);
+  absl::StatusOr<std::unique_ptr<MoleculeTask>> task = MoleculeTask::Create(
+      *std::move(vocabulary), /*chemistry=*/nullptr, *energy);
   if (!task.ok()) return task.status();
   return std::unique_ptr<Task>(*std::move(task));
 }

@@ -39,6 +39,9 @@ struct TaskOptions {
   std::vector<std::string> mis_edge_list_files;
   // molecule: the directory of the fragment vocabulary (required).
   std::string molecule_data_dir;
+  // molecule: "seh" (the sEH proxy) or "docking" (energies from the docking
+  // oracle; tasks/molecule/molecule_task.h MoleculeEnergy).
+  std::string molecule_energy = "seh";
 };
 absl::StatusOr<std::unique_ptr<Task>> MakeTask(const TaskOptions& options);
 

@@ -42,9 +42,17 @@ std::string JoinOrDash(const std::vector<std::string>& parts) {
 
 }  // namespace
 
+absl::StatusOr<MoleculeEnergy> ParseMoleculeEnergy(absl::string_view name) {
+  if (name == "seh") return MoleculeEnergy::kSehProxy;
+  if (name == "docking") return MoleculeEnergy::kDocking;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "molecule energy '", name, "': use seh (the sEH proxy) or docking "
+      "(AutoDock Vina, oracle/docking_oracle.h)"));
+}
+
 absl::StatusOr<std::unique_ptr<MoleculeTask>> MoleculeTask::Create(
     FragmentVocabulary vocabulary,
-    std::shared_ptr<const MoleculeChemistry> chemistry) {
+    std::shared_ptr<const MoleculeChemistry> chemistry, MoleculeEnergy energy) {
   if (vocabulary.size() == 0 || vocabulary.size() > kMaxVocabularySize) {
     return absl::InvalidArgumentError(
         absl::StrCat("molecule: the vocabulary has ", vocabulary.size(),
@@ -60,15 +68,16 @@ absl::StatusOr<std::unique_ptr<MoleculeTask>> MoleculeTask::Create(
   }
   const int max_stems = vocabulary.max_stems();
   return std::unique_ptr<MoleculeTask>(new MoleculeTask(
-      std::move(vocabulary), std::move(chemistry), max_stems));
+      std::move(vocabulary), std::move(chemistry), max_stems, energy));
 }
 
 MoleculeTask::MoleculeTask(FragmentVocabulary vocabulary,
                            std::shared_ptr<const MoleculeChemistry> chemistry,
-                           int max_stems)
+                           int max_stems, MoleculeEnergy energy)
     : vocabulary_(std::move(vocabulary)),
       chemistry_(std::move(chemistry)),
       max_stems_(max_stems),
+      energy_(energy),
       slot_features_(vocabulary_.size() + 1 + 2 * max_stems_ + kMaxBlocks) {
   layout_.max_blocks = kMaxBlocks;
   layout_.max_stems = max_stems_;
@@ -233,7 +242,10 @@ absl::Status MoleculeTask::CheckState(const State& s) const {
 
 std::vector<double> MoleculeTask::Energies(absl::Span<const State> xs) const {
   std::vector<double> energies(xs.size(), kNaN);
-  if (chemistry_ == nullptr || xs.empty()) return energies;
+  // Docking energies come from the docking oracle, never from the task.
+  if (chemistry_ == nullptr || xs.empty() || energy_ == MoleculeEnergy::kDocking) {
+    return energies;
+  }
   std::vector<BlockGraph> molecules;
   molecules.reserve(xs.size());
   for (const State& x : xs) molecules.push_back(ToBlockGraph(x));
@@ -259,11 +271,16 @@ double MoleculeTask::PartialEnergy(const State& s) const { return Energy(s); }
 
 bool MoleculeTask::IsModeOfEnergy(const State& x, double energy) const {
   (void)x;
-  return energy <= EnergyOfScore(kModeScore);  // false for NaN
+  return energy <= (energy_ == MoleculeEnergy::kDocking  // false for NaN
+                        ? kDockingModeEnergy
+                        : EnergyOfScore(kModeScore));
 }
 
 double MoleculeTask::ScoreOfEnergy(double energy) const {
-  return 8.0 * std::exp(-energy / 10.0);
+  // Docking: the affinity's magnitude (kcal/mol at temperature 1), so that
+  // a higher score is a better molecule either way.
+  return energy_ == MoleculeEnergy::kDocking ? -energy
+                                             : 8.0 * std::exp(-energy / 10.0);
 }
 
 absl::StatusOr<double> MoleculeTask::MeanPairwiseSimilarity(
@@ -279,8 +296,8 @@ absl::StatusOr<double> MoleculeTask::MeanPairwiseSimilarity(
 }
 
 bool MoleculeTask::IsMode(const State& x) const {
-  // NaN (no chemistry, a failed score) compares false.
-  return Energy(x) <= EnergyOfScore(kModeScore);
+  // NaN (no chemistry, a failed score, docking) compares false.
+  return IsModeOfEnergy(x, Energy(x));
 }
 
 std::string MoleculeTask::ToString(const State& x) const {

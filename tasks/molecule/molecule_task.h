@@ -62,6 +62,10 @@
 //    at or below it). MeanPairwiseSimilarity is the chemistry's
 //    MeanPairwiseTanimoto of the molecules (FAILED_PRECONDITION without
 //    chemistry).
+//  * With MoleculeEnergy::kDocking the energies come from the docking oracle
+//    (oracle/docking_oracle.h), not the task: Energies are NaN, a mode has
+//    E <= kDockingModeEnergy (IsMode is then always false: it needs the
+//    oracle) and ScoreOfEnergy is -E.
 //  * ToString and ObjectKey: the canonical SMILES when the chemistry gives
 //    a non-empty one, otherwise the block description
 //    "blocks <b0>,<b1>,... bonds <a>-<b>:<atom a>-<atom b>,..." ("-" for an
@@ -87,6 +91,18 @@
 
 namespace ledgfn {
 
+// Where a molecule's energy comes from.
+enum class MoleculeEnergy {
+  // The sEH proxy through the chemistry: E = -10 log(max(0.1, score) / 8).
+  kSehProxy,
+  // Docking (oracle/docking_oracle.h): E = clipped affinity / temperature,
+  // computed outside the task by the docking oracle; the task's own
+  // Energies are NaN, its score is -E and a mode has E <= kDockingModeEnergy.
+  kDocking,
+};
+// "seh" or "docking"; INVALID_ARGUMENT naming both otherwise.
+absl::StatusOr<MoleculeEnergy> ParseMoleculeEnergy(absl::string_view name);
+
 class MoleculeTask : public Task, public ObjectMetrics {
  public:
   static constexpr int kMaxBlocks = 8;
@@ -97,13 +113,16 @@ class MoleculeTask : public Task, public ObjectMetrics {
   static constexpr int kMaxVocabularySize = 4096;
   static constexpr int kMaxStems = 16;
   static constexpr double kModeScore = 7.5;
+  // Docking: a mode binds at -10 kcal/mol or better (at temperature 1).
+  static constexpr double kDockingModeEnergy = -10.0;
 
   // INVALID_ARGUMENT for an empty vocabulary, one of more than
   // kMaxVocabularySize fragments, a fragment without stems or with more
   // than kMaxStems. `chemistry` may be null (energies are then NaN).
   static absl::StatusOr<std::unique_ptr<MoleculeTask>> Create(
       FragmentVocabulary vocabulary,
-      std::shared_ptr<const MoleculeChemistry> chemistry);
+      std::shared_ptr<const MoleculeChemistry> chemistry,
+      MoleculeEnergy energy = MoleculeEnergy::kSehProxy);
 
   // -10 log(max(kMinScore, score) / 8).
   static double EnergyOfScore(double score);
@@ -144,6 +163,7 @@ class MoleculeTask : public Task, public ObjectMetrics {
 
   const FragmentVocabulary& vocabulary() const { return vocabulary_; }
   const MoleculeChemistry* chemistry() const { return chemistry_.get(); }
+  MoleculeEnergy energy_source() const { return energy_; }
   // S: the stems per slot in the action and feature layouts.
   int max_stems() const { return max_stems_; }
   // The backward action that removes the root.
@@ -160,7 +180,7 @@ class MoleculeTask : public Task, public ObjectMetrics {
  private:
   MoleculeTask(FragmentVocabulary vocabulary,
                std::shared_ptr<const MoleculeChemistry> chemistry,
-               int max_stems);
+               int max_stems, MoleculeEnergy energy);
 
   // Bit j of result[p] is set iff stem (p, j) is free (ReadFragmentTree).
   std::vector<uint32_t> FreeStems(const State& s) const;
@@ -168,6 +188,7 @@ class MoleculeTask : public Task, public ObjectMetrics {
   const FragmentVocabulary vocabulary_;
   const std::shared_ptr<const MoleculeChemistry> chemistry_;
   const int max_stems_;
+  const MoleculeEnergy energy_;
   const int slot_features_;
   FragmentTreeLayout layout_;  // set once by the constructor
 };

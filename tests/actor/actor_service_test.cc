@@ -61,12 +61,44 @@ TEST(RemoteOracleTest, ReturnsTheServiceEnergiesInOrder) {
 
   service.short_answer_ = true;
   EXPECT_EQ(oracle.Energies(bags).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(oracle.retries(), 0);  // a wrong answer is not retried
   server.server->Shutdown();
 }
 
-TEST(RemoteOracleTest, UnreachableServiceIsAnError) {
-  RemoteOracle oracle("127.0.0.1:1", "bag", SecurityOptions(), absl::Milliseconds(500));
-  EXPECT_FALSE(oracle.Energies(SomeBags()).ok());
+TEST(RemoteOracleTest, AnUnreachableServiceIsRetriedUntilCancelled) {
+  RemoteOracle oracle("127.0.0.1:1", "bag", SecurityOptions(), absl::Milliseconds(200));
+  absl::StatusOr<std::vector<double>> energies;
+  std::thread call([&] { energies = oracle.Energies(SomeBags()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_GE(oracle.retries(), 2);
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  oracle.Cancel();
+  call.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - cancelled_at, std::chrono::seconds(2));
+  EXPECT_EQ(energies.status().code(), absl::StatusCode::kCancelled) << energies.status();
+  // Later calls end at once too.
+  EXPECT_EQ(oracle.Energies(SomeBags()).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(RemoteOracleTest, ACallWaitsForAServiceThatComesUp) {
+  auto task = Bag();
+  TestOracle service(*task);
+  // A port that is free now; the service starts on it after the call did.
+  auto probe = *StartServer("127.0.0.1:0", {&service});
+  const int port = probe.port;
+  probe.server->Shutdown();
+  probe.server->Wait();
+  RemoteOracle oracle("127.0.0.1:" + std::to_string(port), "bag");
+  absl::StatusOr<std::vector<double>> energies;
+  std::thread call([&] { energies = oracle.Energies(SomeBags()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  auto server = StartServer("127.0.0.1:" + std::to_string(port), {&service});
+  ASSERT_TRUE(server.ok()) << server.status();
+  call.join();
+  ASSERT_TRUE(energies.ok()) << energies.status();
+  EXPECT_EQ(energies->size(), SomeBags().size());
+  EXPECT_GE(oracle.retries(), 1);
+  server->server->Shutdown();
 }
 
 TEST(ConcurrentOracleTest, SplitsAcrossThreadsAndKeepsOrder) {

@@ -78,7 +78,9 @@ INSTANTIATE_TEST_SUITE_P(
                        "offline batch size"),
         std::make_pair("--task=molecule", "--molecule_data_dir is required"),
         std::make_pair("--task=molecule --molecule_data_dir=/nonexistent/seh",
-                       "/nonexistent/seh/blocks_PDB_105.json")));
+                       "/nonexistent/seh/blocks_PDB_105.json"),
+        std::make_pair("--task=molecule --molecule_data_dir=/x --molecule_energy=qm",
+                       "use seh (the sEH proxy) or docking")));
 
 TEST(CliTest, HelpDocumentsEveryFlag) {
   Result r = RunLedgfn("train --help");
@@ -169,6 +171,54 @@ TEST(CliTest, MoleculeRunReportsScoresSimilarityAndOracleUse) {
   EXPECT_NE(header.find("top100_score,top100_similarity,oracle_objects,oracle_seconds"),
             std::string::npos);
   EXPECT_TRUE(std::ifstream(dir + "/metrics.png").good());
+}
+
+bool HaveVina() {
+  return system("command -v vina >/dev/null 2>&1") == 0 &&
+         std::ifstream("/usr/share/doc/autodock-vina/test-data/conf.txt").good();
+}
+
+TEST(CliTest, DockWritesOneJsonLinePerMoleculeAndFailsOnBadOnes) {
+  if (!HaveSehData()) GTEST_SKIP() << "no sEH data in " << LEDGFN_SEH_DATA_DIR;
+  if (!HaveVina()) GTEST_SKIP() << "AutoDock Vina is not installed";
+  const std::string data = std::string("--molecule_data_dir=") + LEDGFN_SEH_DATA_DIR;
+  const std::string input = WriteFile("dock.smi", "c1ccccc1CO benzyl alcohol\nC1CC\n");
+  Result r = RunLedgfn("dock --task=molecule " + data + " --input=" + input +
+                       " --docking_workers=2");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(R"({"index":0,"smiles":"OCc1ccccc1","affinity":-)"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(R"({"index":1,"smiles":"C1CC","energy":0.0,"reason":"invalid_molecule","error":)"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 molecule(s) docked, 1 could not be"), std::string::npos)
+      << r.output;
+  r = RunLedgfn("dock --task=molecule " + data + " --input=" + input +
+                " --box=/nonexistent/conf.txt");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(Lines(r.output), 1) << r.output;
+  EXPECT_NE(r.output.find("cannot read /nonexistent/conf.txt"), std::string::npos)
+      << r.output;
+}
+
+TEST(CliTest, AMoleculeRunCanDockItsOwnMolecules) {
+  if (!HaveSehData()) GTEST_SKIP() << "no sEH data in " << LEDGFN_SEH_DATA_DIR;
+  if (!HaveVina()) GTEST_SKIP() << "AutoDock Vina is not installed";
+  const std::string dir = ::testing::TempDir() + "/ledgfn_cli_docking";
+  Result r = RunLedgfn(std::string("train --task=molecule --molecule_data_dir=") +
+                       LEDGFN_SEH_DATA_DIR +
+                       " --molecule_energy=docking --docking_workers=2"
+                       " --objective=led-subtb --hidden=16 --batch_size=2"
+                       " --rounds=2 --eval_every=1 --plot_script= --output_dir=" + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // 2 rounds of 2 trajectories: 4 energies, from the docking oracle.
+  EXPECT_NE(r.output.find("oracle energies (time)       4 ("), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("from the cache"), std::string::npos) << r.output;
+  std::ifstream tsv(dir + "/top_molecules.tsv");
+  std::string header, best;
+  ASSERT_TRUE(std::getline(tsv, header) && std::getline(tsv, best)) << r.output;
+  EXPECT_EQ(header, "rank\taffinity_kcal_per_mol\tsmiles");
+  EXPECT_EQ(best.rfind("1\t-", 0), 0u) << best;  // a negative affinity
 }
 
 TEST(CliTest, UnknownCommandFails) {

@@ -148,6 +148,11 @@ TEST_F(DockingOracleTest, ARestartedOracleReloadsItsCacheFile) {
   EXPECT_TRUE(r[1].cached);
   EXPECT_EQ(r[1].failure, DockingFailure::kInvalidMolecule);
   EXPECT_EQ((*restarted)->Stats().docked, 0);
+  // Only docked molecules rank; the invalid one has no affinity.
+  auto best = (*restarted)->BestMolecules(5);
+  ASSERT_EQ(best.size(), 1u);
+  EXPECT_EQ(best[0].first, "OCc1ccccc1");
+  EXPECT_EQ(best[0].second, *r[0].affinity);
 }
 
 TEST_F(DockingOracleTest, ShutdownKillsTheDockingsUnderWayAndCachesNothing) {
