@@ -345,6 +345,24 @@ TEST(MoleculeTaskTest, CheckStateAcceptsReachableStatesOnly) {
   refused(with({{-2, -1, -1}}), "must be all -1");
 }
 
+TEST(MoleculeTaskTest, DockingEnergiesComeFromOutsideAndReadAsAffinities) {
+  auto chemistry = std::make_shared<FakeChemistry>(2.0);
+  auto task = MoleculeTask::Create(SmallVocabulary(), chemistry,
+                                   MoleculeEnergy::kDocking);
+  ASSERT_TRUE(task.ok()) << task.status();
+  const State x = Build(**task, {0, Attach(0, 1, 2)});
+  EXPECT_TRUE(std::isnan((*task)->Energy(x)));  // never the proxy's
+  EXPECT_EQ(chemistry->score_calls, 0);
+  EXPECT_FALSE((*task)->IsMode(x));
+  EXPECT_TRUE((*task)->IsModeOfEnergy(x, -10.0));
+  EXPECT_FALSE((*task)->IsModeOfEnergy(x, -9.99));
+  EXPECT_DOUBLE_EQ((*task)->ScoreOfEnergy(-8.5), 8.5);
+  EXPECT_EQ(ParseMoleculeEnergy("docking").value(), MoleculeEnergy::kDocking);
+  EXPECT_EQ(ParseMoleculeEnergy("seh").value(), MoleculeEnergy::kSehProxy);
+  EXPECT_EQ(ParseMoleculeEnergy("vina").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(MoleculeTaskTest, BlockGraphAndDescriptionByHand) {
   auto task = MakeMoleculeTask();
   // A root, C on A's stem 1 (atom 2), B on C's stem 2 (atom 0).
