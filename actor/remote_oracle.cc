@@ -18,12 +18,20 @@ bool IsTransient(const absl::Status& s) {
          absl::IsResourceExhausted(s) || absl::IsAborted(s);
 }
 
+// Calls spread over every address the name resolves to (several oracle
+// servers behind one DNS name, e.g. `dns:///oracle:50053` under compose).
+grpc::ChannelArguments RoundRobin() {
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  return args;
+}
+
 }  // namespace
 
 RemoteOracle::RemoteOracle(const std::string& address, std::string task,
                            const SecurityOptions& security,
                            absl::Duration timeout)
-    : stub_(proto::Oracle::NewStub(MakeChannel(address, security))),
+    : stub_(proto::Oracle::NewStub(MakeChannel(address, security, RoundRobin()))),
       task_(std::move(task)),
       timeout_(timeout) {}
 

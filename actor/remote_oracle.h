@@ -1,6 +1,8 @@
 // An energy oracle served by someone else's `Oracle` gRPC service (any
 // language; see proto/ledgfn.proto), so an expensive oracle can scale on its
 // own machines. Thread-safe; wrap it in ConcurrentOracle for parallel calls.
+// Calls are balanced round-robin over every address the name resolves to
+// (`dns:///oracle:50053` reaches every replica of a scaled service).
 //
 // A server that is down, restarting or overloaded must not cost the actor
 // its batch: a call failing with UNAVAILABLE, DEADLINE_EXCEEDED (each try

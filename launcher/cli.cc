@@ -97,4 +97,9 @@ void Fail(const std::string& program, const absl::Status& status) {
   std::exit(2);
 }
 
+std::string HostOf(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
 }  // namespace ledgfn

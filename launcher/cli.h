@@ -21,6 +21,10 @@ std::vector<char*> ParseCommandLine(const char* program, int argc, char** argv,
 // Prints "<program>: <message>" on one line to stderr and exits with 2.
 [[noreturn]] void Fail(const std::string& program, const absl::Status& status);
 
+// The host of a --address flag's "host:port" (IPv6 literals keep their
+// brackets), for the "serving ... on <host>:<bound port>" log lines.
+std::string HostOf(const std::string& address);
+
 }  // namespace ledgfn
 
 #endif  // LEDGFN_LAUNCHER_CLI_H_

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -223,64 +224,78 @@ int TrainMain() {
   return 0;
 }
 
-// `ledgfn score`: one JSON line per molecule (chem/score_command.h).
-int ScoreMain() {
-  constexpr char kProgram[] = "ledgfn score";
+// `ledgfn score` and `ledgfn dock` read --input for the molecule task:
+// its task options, or a one-line error (exit 2) for a missing flag.
+TaskOptions MoleculeInputFlagsOrExit(const char* program, const char* verb) {
   const TaskOptions options = TaskOptionsFromFlags();
   if (options.name != "molecule") {
-    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
-                               "only --task=molecule has a scorer"));
+    ledgfn::Fail(program, absl::InvalidArgumentError(absl::StrCat(
+                              "only --task=molecule has molecules to ", verb)));
   }
   if (options.molecule_data_dir.empty()) {
-    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
-                               "--molecule_data_dir is required (the sEH data "
-                               "directory, e.g. ../shared/data/seh)"));
+    ledgfn::Fail(program, absl::InvalidArgumentError(
+                              "--molecule_data_dir is required (the sEH data "
+                              "directory, e.g. ../shared/data/seh)"));
   }
-  const std::string input_path = absl::GetFlag(FLAGS_input);
-  if (input_path.empty()) {
-    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
-                               "--input=FILE is required (reference JSON or "
-                               "SMILES one per line)"));
+  if (absl::GetFlag(FLAGS_input).empty()) {
+    ledgfn::Fail(program, absl::InvalidArgumentError(
+                              "--input=FILE is required (reference JSON or "
+                              "SMILES one per line)"));
   }
+  return options;
+}
+
+struct LineCounts {
+  int64_t done = 0;
+  int64_t failed = 0;
+};
+
+// Writes `write`'s JSON lines to --output ('-': standard output) and reports
+// "<n> molecule(s) <done>, <m> could not be"; exit 1 if any could not be.
+int WriteMoleculeLines(
+    const char* program, const char* done,
+    const std::function<absl::StatusOr<LineCounts>(std::ostream&)>& write) {
   const std::string output_path = absl::GetFlag(FLAGS_output);
   std::ofstream file;
   if (output_path != "-") {
     file.open(output_path);
     if (!file) {
-      ledgfn::Fail(kProgram, absl::PermissionDeniedError(absl::StrCat(
-                                 "cannot write ", output_path, ": ",
-                                 std::strerror(errno))));
+      ledgfn::Fail(program, absl::PermissionDeniedError(absl::StrCat(
+                                "cannot write ", output_path, ": ",
+                                std::strerror(errno))));
     }
   }
   std::ostream& out = output_path == "-" ? std::cout : file;
-  auto counts = ScoreMoleculeFile(options.molecule_data_dir, input_path, out);
-  if (!counts.ok()) ledgfn::Fail(kProgram, counts.status());
+  absl::StatusOr<LineCounts> counts = write(out);
+  if (!counts.ok()) ledgfn::Fail(program, counts.status());
   out.flush();
   if (!out) {
-    ledgfn::Fail(kProgram, absl::DataLossError(
-                               absl::StrCat("writing ", output_path, " failed")));
+    ledgfn::Fail(program, absl::DataLossError(
+                              absl::StrCat("writing ", output_path, " failed")));
   }
-  std::fprintf(stderr, "%s: %lld molecule(s) scored, %lld could not be\n",
-               kProgram, static_cast<long long>(counts->scored),
+  std::fprintf(stderr, "%s: %lld molecule(s) %s, %lld could not be\n", program,
+               static_cast<long long>(counts->done), done,
                static_cast<long long>(counts->failed));
   return counts->failed == 0 ? 0 : 1;
+}
+
+// `ledgfn score`: one JSON line per molecule (chem/score_command.h).
+int ScoreMain() {
+  constexpr char kProgram[] = "ledgfn score";
+  const TaskOptions options = MoleculeInputFlagsOrExit(kProgram, "score");
+  return WriteMoleculeLines(kProgram, "scored", [&](std::ostream& out)
+                                                    -> absl::StatusOr<LineCounts> {
+    auto counts = ScoreMoleculeFile(options.molecule_data_dir,
+                                    absl::GetFlag(FLAGS_input), out);
+    if (!counts.ok()) return counts.status();
+    return LineCounts{counts->scored, counts->failed};
+  });
 }
 
 // `ledgfn dock`: one JSON line per molecule (oracle/dock_command.h).
 int DockMain() {
   constexpr char kProgram[] = "ledgfn dock";
-  const TaskOptions options = TaskOptionsFromFlags();
-  if (options.name != "molecule" || options.molecule_data_dir.empty()) {
-    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
-                               "--task=molecule and --molecule_data_dir=DIR "
-                               "are required (e.g. ../shared/data/seh)"));
-  }
-  const std::string input_path = absl::GetFlag(FLAGS_input);
-  if (input_path.empty()) {
-    ledgfn::Fail(kProgram, absl::InvalidArgumentError(
-                               "--input=FILE is required (reference JSON or "
-                               "SMILES one per line)"));
-  }
+  const TaskOptions options = MoleculeInputFlagsOrExit(kProgram, "dock");
   absl::StatusOr<std::unique_ptr<Task>> task = MakeTask(options);
   if (!task.ok()) ledgfn::Fail(kProgram, task.status());
   absl::StatusOr<DockingOptions> docking_options = DockingOptionsFromFlags();
@@ -288,29 +303,13 @@ int DockMain() {
   absl::StatusOr<std::unique_ptr<DockingOracle>> oracle =
       DockingOracle::Create(**task, *docking_options);
   if (!oracle.ok()) ledgfn::Fail(kProgram, oracle.status());
-  const std::string output_path = absl::GetFlag(FLAGS_output);
-  std::ofstream file;
-  if (output_path != "-") {
-    file.open(output_path);
-    if (!file) {
-      ledgfn::Fail(kProgram, absl::PermissionDeniedError(absl::StrCat(
-                                 "cannot write ", output_path, ": ",
-                                 std::strerror(errno))));
-    }
-  }
-  std::ostream& out = output_path == "-" ? std::cout : file;
-  auto counts = DockMoleculeFile(options.molecule_data_dir, input_path,
-                                 **oracle, out);
-  if (!counts.ok()) ledgfn::Fail(kProgram, counts.status());
-  out.flush();
-  if (!out) {
-    ledgfn::Fail(kProgram, absl::DataLossError(
-                               absl::StrCat("writing ", output_path, " failed")));
-  }
-  std::fprintf(stderr, "%s: %lld molecule(s) docked, %lld could not be\n",
-               kProgram, static_cast<long long>(counts->docked),
-               static_cast<long long>(counts->failed));
-  return counts->failed == 0 ? 0 : 1;
+  return WriteMoleculeLines(kProgram, "docked", [&](std::ostream& out)
+                                                     -> absl::StatusOr<LineCounts> {
+    auto counts = DockMoleculeFile(options.molecule_data_dir,
+                                   absl::GetFlag(FLAGS_input), **oracle, out);
+    if (!counts.ok()) return counts.status();
+    return LineCounts{counts->docked, counts->failed};
+  });
 }
 
 }  // namespace

@@ -48,11 +48,6 @@ constexpr char kProgram[] = "ledgfn_oracle";
 
 namespace {
 
-std::string HostOf(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  return colon == std::string::npos ? address : address.substr(0, colon);
-}
-
 int OracleMain(ShutdownSignal& signal) {
   absl::StatusOr<std::unique_ptr<Task>> task = TaskWithChemistryFromFlags();
   if (!task.ok()) Fail(kProgram, task.status());

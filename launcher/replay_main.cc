@@ -101,12 +101,6 @@ absl::StatusOr<ReplayServiceOptions> OptionsFromFlags(const Task& task) {
   return o;
 }
 
-// "host:port" -> "host" (IPv6 literals keep their brackets).
-std::string HostOf(const std::string& address) {
-  const size_t colon = address.rfind(':');
-  return colon == std::string::npos ? address : address.substr(0, colon);
-}
-
 int ReplayMain(ShutdownSignal& signal) {
   absl::StatusOr<std::unique_ptr<Task>> task = TaskFromFlags();
   if (!task.ok()) Fail(kProgram, task.status());

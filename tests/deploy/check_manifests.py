@@ -13,7 +13,11 @@
 * every metric name in a dashboard query is documented in docs/metrics.md, every panel
   has a query, and the panels use the provisioned datasource;
 * every flag the containers pass exists in the program's --helpfull output
-  (BUILD_DIR/launcher/ledgfn_*; skipped, with a message, when not built).
+  (BUILD_DIR/launcher/ledgfn_*; skipped, with a message, when not built);
+* the docking override (deploy/docker-compose.docking.yml) defines its ${VAR}s in
+  deploy/.env, switches replay, learner and actors to the docking molecule task, points
+  the actors at the oracle service, runs ledgfn_oracle on the .env ports, and Prometheus
+  scrapes it; the flags it adds exist too.
 
 Needs python3 with PyYAML (Debian: python3-yaml). Exit 0 = all good; 1 = problems
 (each printed); 77 = cannot run (PyYAML missing), which ctest reports as skipped.
@@ -38,6 +42,10 @@ GRPC_PORT_VAR = {"replay": "LEDGFN_REPLAY_PORT", "learner": "LEDGFN_LEARNER_PORT
 METRICS_PORT_VAR = {"replay": "LEDGFN_REPLAY_METRICS_PORT",
                     "learner": "LEDGFN_LEARNER_METRICS_PORT",
                     "actor": "LEDGFN_ACTOR_METRICS_PORT"}
+# Variables a command passes through as extra flags (empty in deploy/.env; the docking
+# override sets them): kept in the flags under their own name, so that compose and k8s
+# must agree on them too.
+EXTRA_FLAG_VARS = ("LEDGFN_TASK_FLAGS", "LEDGFN_ACTOR_FLAGS")
 # Prometheus built-ins a dashboard may use besides ledgfn_* metrics.
 BUILTIN_METRICS = {"up", "scrape_duration_seconds", "scrape_samples_scraped"}
 
@@ -125,6 +133,10 @@ def parse_command(cmd, where, c):
     program = words[1] if len(words) > 1 else None
     flags = {}
     for w in words[2:]:
+        extra = re.fullmatch(r"\$\{(%s)\}" % "|".join(EXTRA_FLAG_VARS), w)
+        if extra:
+            flags["$" + extra.group(1)] = None
+            continue
         m = re.fullmatch(r"--([a-z0-9_]+)(?:=(.*))?", w)
         if c.check(m, "%s: not a --flag[=value] word: %r" % (where, w)):
             c.check(m.group(1) not in flags, "%s: flag --%s given twice" % (where, m.group(1)))
@@ -143,14 +155,20 @@ def load_yaml_docs(path):
         return [d for d in yaml.safe_load_all(f) if d]
 
 
-def check_compose(src, env, c):
-    path = os.path.join(src, "deploy", "docker-compose.yml")
-    with open(path) as f:
+def load_compose(src, name, env, c):
+    """deploy/NAME with compose's ${VAR} interpolated from deploy/.env (each one
+    checked to be defined there)."""
+    with open(os.path.join(src, "deploy", name)) as f:
         raw = yaml.safe_load(f)
     used = set()
     compose = compose_interpolate(raw, env, used)
     for v in sorted(used):
-        c.check(v in env, "docker-compose.yml: ${%s} is not defined in deploy/.env" % v)
+        c.check(v in env, "%s: ${%s} is not defined in deploy/.env" % (name, v))
+    return compose
+
+
+def check_compose(src, env, c):
+    compose = load_compose(src, "docker-compose.yml", env, c)
     services = compose.get("services", {})
     for s in ROLES + ("prometheus", "grafana"):
         c.check(s in services, "docker-compose.yml: no service %r" % s)
@@ -380,14 +398,23 @@ def check_dashboard(src, jobs_compose, jobs_k8s, c):
     ds = yaml.safe_load(open(os.path.join(src, "deploy", "grafana", "provisioning", "datasources", "prometheus.yml")))
     uid = ds["datasources"][0]["uid"]
     c.eq(ds["datasources"][0]["url"], "http://prometheus:9090", "grafana datasource url")
-    dash = json.load(open(os.path.join(src, "deploy", "grafana", "dashboards", "ledgfn.json")))
+    dash_dir = os.path.join(src, "deploy", "grafana", "dashboards")
+    names = sorted(n for n in os.listdir(dash_dir) if n.endswith(".json"))
+    c.check("ledgfn.json" in names, "deploy/grafana/dashboards: no ledgfn.json")
+    for name in names:
+        check_one_dashboard(json.load(open(os.path.join(dash_dir, name))), name, documented,
+                            uid, jobs_compose, jobs_k8s, c)
+
+
+def check_one_dashboard(dash, file_name, documented, uid, jobs_compose, jobs_k8s, c):
     panels = dashboard_exprs(dash)
-    c.check(len(panels) >= 10, "dashboard: only %d panels" % len(panels))
+    c.check(len(panels) >= (10 if file_name == "ledgfn.json" else 4),
+            "dashboard %s: only %d panels" % (file_name, len(panels)))
     ids = [p.get("id") for p in panels]
-    c.check(len(set(ids)) == len(ids), "dashboard: panel ids are not unique")
+    c.check(len(set(ids)) == len(ids), "dashboard %s: panel ids are not unique" % file_name)
     used = set()
     for p in panels:
-        where = "dashboard panel %r" % p.get("title")
+        where = "dashboard %s panel %r" % (file_name, p.get("title"))
         targets = p.get("targets") or []
         c.check(targets, where + ": no query")
         c.eq((p.get("datasource") or {}).get("uid"), uid, where + " datasource uid")
@@ -412,7 +439,8 @@ def check_dashboard(src, jobs_compose, jobs_k8s, c):
                 name = m.group(1)
                 if not name.startswith("ledgfn_"):
                     c.check(name in BUILTIN_METRICS, "%s: unknown metric %r" % (where, name))
-    print("dashboard: %d panels, %d documented metrics used of %d" % (len(panels), len(used), len(documented)))
+    print("dashboard %s: %d panels, %d documented metrics used of %d"
+          % (file_name, len(panels), len(used), len(documented)))
 
 
 def check_flags(build, cmds, c):
@@ -420,16 +448,66 @@ def check_flags(build, cmds, c):
         print("SKIP flag check: no build directory given")
         return
     for role, (script, program, flags) in sorted(cmds.items()):
-        binary = os.path.join(build, "launcher", PROGRAMS[role])
+        binary = os.path.join(build, "launcher", program)
         if not os.access(binary, os.X_OK):
             print("SKIP flag check for %s: %s is not built" % (role, binary))
             continue
         known = help_flags(binary)
         c.check(len(known) > 5, "%s --helpfull listed no flags" % binary)
+        flags = [f for f in flags if not f.startswith("$")]  # EXTRA_FLAG_VARS
         for flag in sorted(flags):
             c.check(flag in known, "%s: --%s (used in deploy/) is not a flag of %s" % (role, flag, binary))
-        print("flags: %s accepts all %d flags deploy/ passes" % (PROGRAMS[role], len(flags))
-              if all(f in known for f in flags) else "flags: %s: some flags unknown" % PROGRAMS[role])
+        print("flags: %s (%s) accepts all %d flags deploy/ passes" % (program, role, len(flags))
+              if all(f in known for f in flags) else "flags: %s: some flags unknown" % program)
+
+
+def check_docking(src, env, c):
+    """deploy/docker-compose.docking.yml: -> {name: (None, program, flags)} to check
+    against the programs (check_flags), for the oracle and the extra flags."""
+    compose = load_compose(src, "docker-compose.docking.yml", env, c)
+    services = compose.get("services", {})
+    extra = {}
+    for role in ROLES:
+        where = "docker-compose.docking.yml service %s" % role
+        environment = (services.get(role) or {}).get("environment") or {}
+        c.eq(environment.get("LEDGFN_TASK"), "molecule", where + " LEDGFN_TASK")
+        task_flags = shlex.split(str(environment.get("LEDGFN_TASK_FLAGS", "")))
+        c.check("--molecule_energy=docking" in task_flags, where + ": no --molecule_energy=docking")
+        words = task_flags + (shlex.split(str(environment.get("LEDGFN_ACTOR_FLAGS", "")))
+                              if role == "actor" else [])
+        flags = {}
+        for w in words:
+            m = re.fullmatch(r"--([a-z0-9_]+)(?:=(.*))?", w)
+            if c.check(m, "%s: not a --flag[=value] word: %r" % (where, w)):
+                flags[m.group(1)] = m.group(2)
+        if role == "actor":
+            c.eq(flags.get("oracle_address"), "dns:///oracle:%s" % env.get("LEDGFN_ORACLE_PORT"),
+                 where + " --oracle_address")
+        extra["docking-" + role] = (None, PROGRAMS[role], flags)
+    oracle = services.get("oracle")
+    if c.check(oracle, "docker-compose.docking.yml: no service 'oracle'"):
+        where = "docker-compose.docking.yml service oracle"
+        c.eq(oracle.get("image"), env.get("LEDGFN_IMAGE"), where + " image")
+        script, program, flags = parse_command(oracle.get("command"), where, c)
+        c.eq(program, "ledgfn_oracle", where + " program")
+        for v in shell_vars(script or ""):
+            c.check(v in env, "%s: command uses ${%s}, not in deploy/.env" % (where, v))
+        c.eq(flags.get("address"), "0.0.0.0:${LEDGFN_ORACLE_PORT}", where + " --address")
+        c.eq(flags.get("metrics_port"), "${LEDGFN_ORACLE_METRICS_PORT}", where + " --metrics_port")
+        c.eq((oracle.get("healthcheck") or {}).get("test"),
+             ["CMD", "ledgfn-healthcheck", "grpc", "127.0.0.1:" + str(env.get("LEDGFN_ORACLE_PORT"))],
+             where + " healthcheck")
+        c.eq(str((oracle.get("deploy") or {}).get("replicas")), env.get("LEDGFN_ORACLES"),
+             where + " deploy.replicas")
+        extra["docking-oracle"] = (script, "ledgfn_oracle", flags)
+    p = yaml.safe_load(open(os.path.join(src, "deploy", "prometheus", "prometheus.yml")))
+    job = {j["job_name"]: j for j in p["scrape_configs"]}.get("ledgfn-oracle")
+    if c.check(job, "prometheus.yml: no job ledgfn-oracle"):
+        dns = job.get("dns_sd_configs") or [{}]
+        c.eq(dns[0].get("names"), ["oracle"], "prometheus.yml ledgfn-oracle dns_sd names")
+        c.eq(str(dns[0].get("port")), env.get("LEDGFN_ORACLE_METRICS_PORT"),
+             "prometheus.yml ledgfn-oracle dns_sd port")
+    return extra
 
 
 def check_dockerfile_sources(src, c):
@@ -462,6 +540,7 @@ def main(argv):
     check_k8s(src, env, cmds, c)
     jobs_compose, jobs_k8s = check_prometheus(src, env, c)
     check_dashboard(src, jobs_compose, jobs_k8s, c)
+    cmds.update(check_docking(src, env, c))
     check_flags(build, cmds, c)
     check_dockerfile_sources(src, c)
     return report(c)

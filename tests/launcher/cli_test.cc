@@ -118,7 +118,7 @@ std::string WriteFile(const std::string& name, const std::string& text) {
 TEST(CliTest, ScoreNeedsTheMoleculeTaskItsDataAndAnInput) {
   Result r = RunLedgfn("score --task=bag --input=/dev/null");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("only --task=molecule"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("only --task=molecule has molecules to score"), std::string::npos) << r.output;
   r = RunLedgfn("score --task=molecule --input=/dev/null");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("--molecule_data_dir is required"), std::string::npos)
