@@ -73,6 +73,13 @@ absl::StatusOr<EmbeddedOptions> OptionsFromFlags(const Task& task) {
   return o;
 }
 
+// A rate with the digits that matter: 1234, 12.3, 0.265.
+std::string Rate(double per_second) {
+  if (per_second >= 100) return absl::StrFormat("%.0f", per_second);
+  if (per_second >= 1) return absl::StrFormat("%.1f", per_second);
+  return absl::StrFormat("%.3f", per_second);
+}
+
 void PrintSummary(const Task& task, const EmbeddedOptions& o,
                   const std::vector<EvalRow>& rows, const std::string& path) {
   const EvalRow& first = rows.front();
@@ -83,13 +90,14 @@ void PrintSummary(const Task& task, const EmbeddedOptions& o,
   std::string text = absl::StrFormat(
       "\nledgfn train: %s, objective %s, seed %d\n"
       "  %-28s %s\n  %-28s %d\n  %-28s %d\n  %-28s %.1f s\n"
-      "  %-28s %.0f\n  %-28s %.1f\n"
+      "  %-28s %s\n  %-28s %s\n"
       "  %-28s %.4f (exact %s, |error| %s)\n"
       "  %-28s %s -> %s\n  %-28s %d\n  %-28s %d\n  %-28s %.4g\n",
       task.name(), ObjectiveName(o.trainer.objective), o.trainer.seed,
       "metric", "value", "rounds", last.round, "trajectories sampled",
       last.trajectories, "wall time", last.seconds, "trajectories / s",
-      last.trajectories_per_second, "rounds / s", last.rounds_per_second,
+      Rate(last.trajectories_per_second), "rounds / s",
+      Rate(last.rounds_per_second),
       "log Z (learned)", last.log_z,
       last.log_z_error ? absl::StrFormat("%.4f", last.exact_log_z) : "n/a",
       opt(last.log_z_error),
@@ -129,8 +137,9 @@ void PrintDockingSummary(const DockingOracle& oracle, const std::string& dir) {
   int64_t failed = 0;
   for (int64_t f : stats.failures) failed += f;
   std::string text = absl::StrFormat(
-      "  %-28s %d docked (%d penalised), %d from the cache\n", "docking",
-      stats.docked, failed, stats.cache_hits);
+      "  %-28s %d docked (%d penalised), %d from the cache\n"
+      "  %-28s score = -affinity (kcal/mol); modes bind at <= -10\n",
+      "docking", stats.docked, failed, stats.cache_hits, "");
   const auto best = oracle.BestMolecules(1000);
   std::ofstream tsv(dir + "/top_molecules.tsv");
   tsv << "rank\taffinity_kcal_per_mol\tsmiles\n";
@@ -212,8 +221,9 @@ int TrainMain() {
   const std::string script = absl::GetFlag(FLAGS_plot_script);
   if (!script.empty()) {
     const std::string png = dir + "/metrics.png";
-    const std::string cmd = absl::StrCat("'", script, "' '", csv_path, "' '",
-                                         png, "' >/dev/null 2>&1");
+    const std::string cmd =
+        absl::StrCat("'", script, "' '", csv_path, "' '", png, "'",
+                     *docking != nullptr ? " docking" : "", " >/dev/null 2>&1");
     if (std::system(cmd.c_str()) == 0) {
       std::printf("  plot:    %s\n", png.c_str());
     } else {

@@ -184,26 +184,46 @@ double DockingOracle::EnergyOfAffinity(double affinity) const {
 }
 
 DockingResult DockingOracle::Dock(const std::string& smiles) {
+  std::shared_ptr<Pending> pending;
+  bool leader = false;
   {
     absl::MutexLock lock(&mu_);
     if (auto it = cache_.find(smiles); it != cache_.end()) {
       ++stats_.cache_hits;
       return it->second;
     }
+    std::shared_ptr<Pending>& slot = pending_[smiles];
+    if (slot == nullptr) {
+      slot = std::make_shared<Pending>();
+      leader = true;
+    }
+    pending = slot;
   }
+  if (!leader) {  // another call is docking it: its result
+    pending->done.WaitForNotification();
+    DockingResult result = pending->result;
+    if (!result.cancelled) {
+      result.cached = true;
+      absl::MutexLock lock(&mu_);
+      ++stats_.cache_hits;
+    }
+    return result;
+  }
+  DockingResult result;
   mu_.LockWhen(absl::Condition(this, &DockingOracle::HasFreeWorkerOrShutdown));
-  if (shutdown_) {
-    mu_.Unlock();
-    DockingResult cancelled;
-    cancelled.cancelled = true;
-    return cancelled;
-  }
-  --free_workers_;
+  const bool held_worker = !shutdown_;
+  if (held_worker) --free_workers_;
   mu_.Unlock();
-  const absl::Time start = absl::Now();
-  DockingResult result = DockUncached(smiles);
-  if (observer_) observer_(absl::Now() - start);
-  Remember(smiles, result);
+  if (held_worker) {
+    const absl::Time start = absl::Now();
+    result = DockUncached(smiles);
+    if (observer_) observer_(absl::Now() - start);
+  } else {
+    result.cancelled = true;
+  }
+  Finish(smiles, result, held_worker);
+  pending->result = result;
+  pending->done.Notify();
   return result;
 }
 
@@ -279,10 +299,11 @@ DockingResult DockingOracle::DockUncached(const std::string& smiles) {
   return result;
 }
 
-void DockingOracle::Remember(const std::string& smiles,
-                             const DockingResult& result) {
+void DockingOracle::Finish(const std::string& smiles,
+                           const DockingResult& result, bool held_worker) {
   absl::MutexLock lock(&mu_);
-  ++free_workers_;
+  if (held_worker) ++free_workers_;
+  pending_.erase(smiles);
   if (result.cancelled) return;
   ++stats_.docked;
   if (result.failure) ++stats_.failures[static_cast<int>(*result.failure)];

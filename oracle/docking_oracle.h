@@ -13,9 +13,11 @@
 //
 // Dockings are expensive (seconds of CPU each), so results are cached by
 // canonical SMILES (in memory, and appended to `cache_path` when set: a
-// restarted oracle reloads it). Timeouts are not cached (a busier machine
-// may finish next time). At most `workers` dockings run at once across all
-// concurrent calls; a call docks its distinct uncached molecules in parallel.
+// restarted oracle reloads it), and a molecule another call is docking right
+// now is waited for, not docked twice. Timeouts are not cached (a busier
+// machine may finish next time). At most `workers` dockings run at once
+// across all concurrent calls; a call docks its distinct uncached molecules in
+// parallel.
 // Shutdown() kills the dockings under way and fails the calls waiting on
 // them (UNAVAILABLE), so a stopping server never answers with penalties it
 // did not mean. Thread-safe.
@@ -36,6 +38,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "actor/energy_oracle.h"
 #include "oracle/vina_process.h"
@@ -78,13 +81,13 @@ struct DockingResult {
   std::optional<double> affinity;         // kcal/mol, when docked
   std::optional<DockingFailure> failure;  // when penalised
   std::string message;                    // the failure's reason
-  bool cached = false;
-  bool cancelled = false;  // by Shutdown(): no energy at all
+  bool cached = false;      // answered without docking it for this call
+  bool cancelled = false;   // by Shutdown(): no energy at all
 };
 
 struct DockingStats {
   int64_t docked = 0;      // dockings run (successful or not)
-  int64_t cache_hits = 0;
+  int64_t cache_hits = 0;  // answered from the cache or another call's docking
   std::array<int64_t, kDockingFailureKinds> failures = {};
   int64_t cached_molecules = 0;  // entries in the cache
 };
@@ -136,10 +139,19 @@ class DockingOracle : public EnergyOracle {
   DockingOracle(const Task& task, DockingOptions options, VinaSettings vina,
                 bool owns_work_dir);
   absl::Status LoadCache();
+  // A docking under way: concurrent callers for the same molecule wait on
+  // it instead of docking it again.
+  struct Pending {
+    absl::Notification done;
+    DockingResult result;  // set before `done`
+  };
+
   // Runs one docking (a worker slot held), no cache.
   DockingResult DockUncached(const std::string& smiles);
-  // Frees the worker slot, counts the docking and caches its result.
-  void Remember(const std::string& smiles, const DockingResult& result);
+  // Ends the docking of `smiles` under way: frees its worker slot (when it
+  // held one), counts it and caches its result.
+  void Finish(const std::string& smiles, const DockingResult& result,
+              bool held_worker);
   bool HasFreeWorkerOrShutdown() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return free_workers_ > 0 || shutdown_.load();
   }
@@ -155,6 +167,8 @@ class DockingOracle : public EnergyOracle {
   mutable absl::Mutex mu_;
   int free_workers_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, DockingResult> cache_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<Pending>> pending_
+      ABSL_GUARDED_BY(mu_);
   std::ofstream cache_file_ ABSL_GUARDED_BY(mu_);
   DockingStats stats_ ABSL_GUARDED_BY(mu_);
 };

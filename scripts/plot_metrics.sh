@@ -4,14 +4,21 @@
 # multi-instance tasks (mis), the held-out test graphs' mean and best -E (MIS:
 # |I|) against the baseline, the policy loss and log F(s_0); for tasks with a
 # score (molecule), modes, the top-100 mean score and their Tanimoto
-# similarity.
-# Usage: scripts/plot_metrics.sh RUN_DIR/metrics.csv OUT.png
+# similarity (with docking energies, the third argument `docking`: modes are
+# molecules at -10 kcal/mol or better and the score is -affinity).
+# Usage: scripts/plot_metrics.sh RUN_DIR/metrics.csv OUT.png [docking]
 set -euo pipefail
-if [ $# -ne 2 ]; then
-  echo "usage: $0 metrics.csv out.png" >&2
+if [ $# -ne 2 ] && ! { [ $# -eq 3 ] && [ "$3" = docking ]; }; then
+  echo "usage: $0 metrics.csv out.png [docking]" >&2
   exit 2
 fi
 csv=$1 png=$2
+modes_title="modes found (score >= 7.5, distinct SMILES)"
+score_title="top-100 mean score"
+if [ "${3:-}" = docking ]; then
+  modes_title="modes found (affinity <= -10 kcal/mol, distinct SMILES)"
+  score_title="top-100 mean -affinity (kcal/mol)"
+fi
 command -v gnuplot >/dev/null || { echo "gnuplot is not installed (apt-get install gnuplot-nox)" >&2; exit 1; }
 [ -r "$csv" ] || { echo "cannot read $csv" >&2; exit 1; }
 # The last row's value of a column; empty when the file has no such column
@@ -34,9 +41,9 @@ plot '$csv' using 'trajectories':'policy_loss' with linespoints pt 7 ps 0.5
 set title 'log F(s_0) (conditional log Z, batch mean)'
 plot '$csv' using 'trajectories':'log_z' with linespoints pt 7 ps 0.5"
 elif [ -n "$(last_value top100_score)" ]; then
-  panels="set title 'modes found (score >= 7.5, distinct SMILES)'
+  panels="set title '$modes_title'
 plot '$csv' using 'trajectories':'modes' with linespoints pt 7 ps 0.5
-set title 'top-100 mean score'
+set title '$score_title'
 plot '$csv' using 'trajectories':'top100_score' with linespoints pt 7 ps 0.5
 set title 'top-100 mean Tanimoto similarity'
 plot '$csv' using 'trajectories':'top100_similarity' with linespoints pt 7 ps 0.5"

@@ -98,6 +98,27 @@ TEST_F(DockingOracleTest, EnergiesAreClippedAffinitiesDockedOncePerMolecule) {
   EXPECT_EQ((*oracle)->Stats().cache_hits, 1);
 }
 
+TEST_F(DockingOracleTest, ConcurrentCallsForOneMoleculeDockItOnce) {
+  auto oracle = DockingOracle::Create(*task_, Options());
+  ASSERT_TRUE(oracle.ok()) << oracle.status();
+  constexpr int kCallers = 4;
+  std::vector<DockingResult> results(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] { results[i] = (*oracle)->Dock("OCc1ccccc1"); });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ((*oracle)->Stats().docked, 1);
+  EXPECT_EQ((*oracle)->Stats().cache_hits, kCallers - 1);
+  int docked_here = 0;
+  for (const DockingResult& r : results) {
+    ASSERT_TRUE(r.affinity.has_value()) << r.message;
+    EXPECT_EQ(*r.affinity, *results[0].affinity);
+    docked_here += !r.cached;
+  }
+  EXPECT_EQ(docked_here, 1);
+}
+
 TEST_F(DockingOracleTest, TheTransformClipsAndScalesAffinities) {
   DockingOptions o = Options();
   o.min_affinity = -8;
