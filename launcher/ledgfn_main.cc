@@ -131,7 +131,7 @@ void PrintSummary(const Task& task, const EmbeddedOptions& o,
 }
 
 // The docking run's own numbers (appended to summary.txt) and its best
-// molecules, all of them in top_molecules.tsv.
+// molecules, the best 1,000 in top_molecules.tsv.
 void PrintDockingSummary(const DockingOracle& oracle, const std::string& dir) {
   const DockingStats stats = oracle.Stats();
   int64_t failed = 0;
