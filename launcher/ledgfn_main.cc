@@ -34,6 +34,7 @@
 #include "launcher/docking_flags.h"
 #include "oracle/dock_command.h"
 #include "learner/objective.h"
+#include "learner/protocol.h"
 
 ABSL_FLAG(int64_t, rounds, 2000, "Training rounds (one policy step each).");
 ABSL_FLAG(int64_t, replay_capacity, 100000, "Replay table capacity.");
@@ -183,10 +184,22 @@ int TrainMain() {
 
   const std::string core = BlasCoreName();
   const std::string blas = core.empty() ? "not OpenBLAS" : "OpenBLAS " + core;
-  LogInfo("task %s, objective %s, batch %d+%d, %d actor thread(s), %d "
-          "rounds, BLAS %s -> %s",
-          (*task)->name(), ObjectiveName(options->trainer.objective),
-          options->batch_size, options->replay_batch_size, options->actors,
+  const TrainerOptions& t = options->trainer;
+  const std::string minibatches =
+      t.policy_minibatch > 0
+          ? absl::StrFormat(" in minibatches of %d", t.policy_minibatch)
+          : "";
+  const std::string annealing =
+      t.reward_exponent_anneal_steps > 0
+          ? absl::StrFormat(", beta %g -> %g over %d policy steps",
+                            t.reward_exponent, t.reward_exponent_final,
+                            t.reward_exponent_anneal_steps)
+          : "";
+  LogInfo("task %s, objective %s, protocol %s, batch %d+%d%s%s, %d actor "
+          "thread(s), %d rounds, BLAS %s -> %s",
+          (*task)->name(), ObjectiveName(t.objective),
+          ProtocolName(t.protocol), options->batch_size,
+          options->replay_batch_size, minibatches, annealing, options->actors,
           options->rounds, blas, dir);
   ProgressBar bar(options->rounds);
   EmbeddedCallbacks callbacks;

@@ -27,16 +27,20 @@ ABSL_FLAG(std::optional<std::string>, bag_features, std::nullopt,
           "with --protocol=paper.");
 ABSL_FLAG(std::string, protocol, "online",
           "Training protocol: online (ours: one policy step a round on the "
-          "actors' batch) or paper (the LED-GFN paper's code: an online and an "
+          "actors' batch), paper (the LED-GFN paper's code: an online and an "
           "offline batch of P_B-sampled trajectories from visited objects a "
-          "round, and the paper's bag settings as defaults; docs/results.md). "
-          "Every process of a run must use the same one.");
+          "round, and the paper's bag settings as defaults; docs/results.md) "
+          "or combopt (GFlowNet-CombOpt's MIS protocol: 8 graphs a round in "
+          "minibatches of 3, beta annealed from 1 to 500, its learning "
+          "rates, GIN 5x256 and 4,000 training graphs as defaults; "
+          "docs/results.md). Every process of a run must use the same one.");
 ABSL_FLAG(std::string, mis_family, "rb200-300",
           "mis: graph family, rb200-300 (RB-model graphs with 200-300 nodes) "
           "or er-<nodes>-<p> (Erdos-Renyi, e.g. er-100-0.05). Every process "
           "of a run must use the same family and instance counts.");
-ABSL_FLAG(int, mis_train_instances, 1000,
-          "mis: number of training graphs (seeds 0..N-1).");
+ABSL_FLAG(std::optional<int>, mis_train_instances, std::nullopt,
+          "mis: number of training graphs (seeds 0..N-1). Default: 1000, "
+          "4000 with --protocol=combopt (GFlowNet-CombOpt's training set).");
 ABSL_FLAG(int, mis_test_instances, 20,
           "mis: number of held-out test graphs for evaluation.");
 ABSL_FLAG(std::vector<std::string>, mis_edge_lists, {},
@@ -90,7 +94,8 @@ TaskOptions TaskOptionsFromFlags() {
   o.bag_features = absl::GetFlag(FLAGS_bag_features)
                        .value_or(ProtocolFlag() == "paper" ? "counts" : "one_hot");
   o.mis_family = absl::GetFlag(FLAGS_mis_family);
-  o.mis_train_instances = absl::GetFlag(FLAGS_mis_train_instances);
+  o.mis_train_instances = absl::GetFlag(FLAGS_mis_train_instances)
+                              .value_or(ProtocolFlag() == "combopt" ? 4000 : 1000);
   o.mis_test_instances = absl::GetFlag(FLAGS_mis_test_instances);
   o.mis_edge_list_files = absl::GetFlag(FLAGS_mis_edge_lists);
   o.molecule_data_dir = absl::GetFlag(FLAGS_molecule_data_dir);

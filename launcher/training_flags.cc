@@ -94,14 +94,25 @@ ABSL_FLAG(std::optional<int>, hidden, std::nullopt,
 ABSL_FLAG(std::optional<int>, layers, std::nullopt,
           "Hidden layers of the policy and r_phi (mis: GIN layers). Default: "
           "the task's (mis: 5 layers of width 256).");
+ABSL_FLAG(std::optional<int>, policy_minibatch, std::nullopt,
+          "Trajectories per policy step: each round's batch is shuffled and "
+          "cut into minibatches of this many (the last smaller), one Adam "
+          "step each. 0 = one step on the whole batch. Default: 3 with "
+          "--protocol=combopt (GFlowNet-CombOpt's 64 transitions), else 0.");
+ABSL_FLAG(int, policy_passes, 1,
+          "Passes over each round's batch (each in minibatches of "
+          "--policy_minibatch).");
 ABSL_FLAG(double, reward_exponent, 1.0,
           "beta: train towards R(x)^beta = exp(-beta E(x)).");
 ABSL_FLAG(std::optional<double>, reward_exponent_final, std::nullopt,
           "Anneal beta linearly from --reward_exponent to this value over "
           "--reward_exponent_anneal_steps policy steps (GFlowNet-CombOpt "
-          "raises it from 1 to 500 on MIS). Default: no annealing.");
-ABSL_FLAG(int64_t, reward_exponent_anneal_steps, 0,
-          "Policy steps of the beta annealing (with --reward_exponent_final).");
+          "raises it from 1 to 500 on MIS). Default: 500 with "
+          "--protocol=combopt, else no annealing.");
+ABSL_FLAG(std::optional<int64_t>, reward_exponent_anneal_steps, std::nullopt,
+          "Policy steps of the beta annealing (with --reward_exponent_final). "
+          "Default: 15000 with --protocol=combopt (GFlowNet-CombOpt's first "
+          "40,000 graphs: 5,000 rounds of 8 at 3 steps a round).");
 ABSL_FLAG(int, test_samples, 20,
           "Multi-instance tasks (mis): samples per held-out test instance at "
           "each evaluation (mean and best -E, against the greedy baseline).");
@@ -115,6 +126,11 @@ ABSL_FLAG(std::string, device, "cpu", "Learner device: cpu, cuda or auto.");
 
 namespace ledgfn {
 namespace {
+
+// --protocol=combopt: beta goes from 1 to 500 over GFlowNet-CombOpt's first
+// 40,000 graphs, i.e. 5,000 rounds of 8 graphs at 3 policy steps a round.
+constexpr double kCombOptFinalRewardExponent = 500;
+constexpr int64_t kCombOptAnnealSteps = 15'000;
 
 absl::StatusOr<torch::Device> ParseDevice(const std::string& name) {
   if (name == "cpu") return torch::Device(torch::kCPU);
@@ -140,6 +156,7 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
     return s;
   }
   const bool paper = *protocol == Protocol::kPaper;
+  const bool combopt = *protocol == Protocol::kCombOpt;
   TaskDefaults d = task.defaults();
   if (paper) {
     // The paper's code's bag settings (exps/bag/settings.yaml): 32 online
@@ -156,6 +173,20 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
     d.hidden = 16;
     d.layers = 2;
   }
+  if (combopt) {
+    // GFlowNet-CombOpt's MIS settings (gflownet/configs/main.yaml): 8 graphs
+    // a rollout, no replay, no exploration (randp 0), learning rates 1e-3
+    // (lr, zlr), GIN 5x256, no gradient clipping; the minibatches, beta
+    // annealing and 4,000 training graphs are set below and in task_flags.
+    d.batch_size = 8;
+    d.replay_batch_size = 0;
+    d.epsilon = 0;
+    d.policy_lr = 1e-3;
+    d.log_z_lr = 1e-3;
+    d.potential_lr = 1e-3;
+    d.hidden = 256;
+    d.layers = 5;
+  }
   EmbeddedOptions o;
   TrainerOptions& t = o.trainer;
   t.protocol = *protocol;
@@ -169,7 +200,11 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   t.log_z_init = absl::GetFlag(FLAGS_log_z_init).value_or(paper ? 5.0 : 0.0);
   t.log_z_min = absl::GetFlag(FLAGS_log_z_min).value_or(
       paper ? 0.0 : -std::numeric_limits<double>::infinity());
-  t.grad_clip = absl::GetFlag(FLAGS_grad_clip).value_or(paper ? 0.0 : 10.0);
+  t.grad_clip =
+      absl::GetFlag(FLAGS_grad_clip).value_or(paper || combopt ? 0.0 : 10.0);
+  t.policy_minibatch =
+      absl::GetFlag(FLAGS_policy_minibatch).value_or(combopt ? 3 : 0);
+  t.policy_passes = absl::GetFlag(FLAGS_policy_passes);
   absl::StatusOr<double> bound = MaxAbsEnergyFromFlags(task);
   if (!bound.ok()) return bound.status();
   t.max_abs_energy = *bound;
@@ -210,15 +245,23 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   t.hidden = absl::GetFlag(FLAGS_hidden).value_or(d.hidden);
   t.layers = absl::GetFlag(FLAGS_layers).value_or(d.layers);
   t.reward_exponent = absl::GetFlag(FLAGS_reward_exponent);
-  t.reward_exponent_final =
-      absl::GetFlag(FLAGS_reward_exponent_final).value_or(t.reward_exponent);
-  t.reward_exponent_anneal_steps =
+  const std::optional<double> final_beta =
+      absl::GetFlag(FLAGS_reward_exponent_final);
+  const std::optional<int64_t> anneal_steps =
       absl::GetFlag(FLAGS_reward_exponent_anneal_steps);
-  if (absl::GetFlag(FLAGS_reward_exponent_final).has_value() !=
-      (t.reward_exponent_anneal_steps > 0)) {
+  if (!combopt && final_beta.has_value() != (anneal_steps.value_or(0) > 0)) {
     return absl::InvalidArgumentError(
         "--reward_exponent_final and --reward_exponent_anneal_steps go "
         "together: give both to anneal beta, or neither");
+  }
+  t.reward_exponent_final =
+      final_beta.value_or(combopt ? kCombOptFinalRewardExponent : t.reward_exponent);
+  t.reward_exponent_anneal_steps =
+      anneal_steps.value_or(combopt ? kCombOptAnnealSteps : 0);
+  if (t.reward_exponent_final != t.reward_exponent &&
+      t.reward_exponent_anneal_steps <= 0) {
+    return absl::InvalidArgumentError(
+        "--reward_exponent_anneal_steps must be > 0 to anneal beta");
   }
   t.seed = absl::GetFlag(FLAGS_seed);
   t.device = *device;

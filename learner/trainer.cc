@@ -1,5 +1,6 @@
 #include "learner/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -45,6 +46,12 @@ absl::Status TrainerOptions::Validate() const {
   if (!(grad_clip >= 0)) {
     return absl::InvalidArgumentError(
         "gradient clip must be >= 0 (0 = no clipping)");
+  }
+  if (policy_minibatch < 0 || policy_passes < 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "policy minibatch must be >= 0 (0 = the whole batch) and passes >= 1, "
+        "got %d and %d",
+        policy_minibatch, policy_passes));
   }
   if (offline_batch_size < 1 || potential_window_batches < 1) {
     return absl::InvalidArgumentError(
@@ -374,6 +381,30 @@ absl::Status Trainer::Load(torch::serialize::InputArchive& archive) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<double> Trainer::PolicySteps(
+    const std::vector<TrajectoryRef>& batch) {
+  const size_t size = options_.policy_minibatch;
+  if (size == 0 && options_.policy_passes == 1) return PolicyStep(batch);
+  double total = 0;
+  int counted = 0;
+  std::vector<TrajectoryRef> order = batch;
+  for (int pass = 0; pass < options_.policy_passes; ++pass) {
+    if (size > 0) std::shuffle(order.begin(), order.end(), rng_);
+    const size_t step = size == 0 ? order.size() : size;
+    for (size_t begin = 0; begin < order.size(); begin += step) {
+      const size_t end = std::min(order.size(), begin + step);
+      auto loss = PolicyStep(std::vector<TrajectoryRef>(order.begin() + begin,
+                                                        order.begin() + end));
+      if (!loss.ok()) return loss.status();
+      if (std::isfinite(*loss)) {
+        total += *loss;
+        ++counted;
+      }
+    }
+  }
+  return counted > 0 ? total / counted : std::numeric_limits<double>::quiet_NaN();
+}
+
 absl::StatusOr<RoundStats> Trainer::Round(TrajectorySource& source) {
   return options_.protocol == Protocol::kPaper ? PaperRound(source)
                                                : OnlineRound(source);
@@ -410,7 +441,7 @@ absl::StatusOr<RoundStats> Trainer::OnlineRound(TrajectorySource& source) {
   }
   auto refs = Timed(stats.wait_seconds, [&] { return source.PolicyBatch(); });
   if (!refs.ok()) return refs.status();
-  auto loss = Timed(stats.policy_seconds, [&] { return PolicyStep(*refs); });
+  auto loss = Timed(stats.policy_seconds, [&] { return PolicySteps(*refs); });
   if (!loss.ok()) return loss.status();
   if (led && options_.potential_on_policy_batch) {
     auto potential = Timed(stats.potential_seconds, [&] { return PotentialStep(*refs); });
@@ -467,7 +498,7 @@ absl::Status Trainer::TrainOnBatch(std::vector<TrajectoryRef> batch,
       stats.potential_loss += *loss;
     }
   }
-  auto loss = Timed(stats.policy_seconds, [&] { return PolicyStep(current); });
+  auto loss = Timed(stats.policy_seconds, [&] { return PolicySteps(current); });
   if (!loss.ok()) return loss.status();
   stats.policy_loss += *loss;
   if (led && options_.potential_on_policy_batch) {

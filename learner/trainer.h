@@ -88,6 +88,14 @@ struct TrainerOptions {
   // (both kinds) r_phi's batches are drawn from.
   int offline_batch_size = 32;
   int potential_window_batches = 300;
+  // The policy steps on a batch (PolicySteps): `policy_passes` passes over
+  // it, each cutting it, shuffled, into minibatches of `policy_minibatch`
+  // trajectories (the last one smaller) with one Adam step each. 0 = one
+  // step on the whole batch, in order: the default, which draws nothing
+  // from the RNG. GFlowNet-CombOpt trains one pass over each rollout's 8
+  // trajectories in minibatches of 64 transitions, about 3 trajectories.
+  int policy_minibatch = 0;
+  int policy_passes = 1;
   // LED: one more r_phi step on each policy batch (after the policy step,
   // whose credits come from the same, not yet updated, r_phi).
   bool potential_on_policy_batch = false;
@@ -145,6 +153,9 @@ class Trainer {
   // value before the update (NaN if the step was skipped).
   absl::StatusOr<double> PotentialStep(const std::vector<TrajectoryRef>& batch);
   absl::StatusOr<double> PolicyStep(const std::vector<TrajectoryRef>& batch);
+  // The policy steps on one batch (TrainerOptions::policy_minibatch and
+  // policy_passes); the mean loss of the steps not skipped (NaN if all were).
+  absl::StatusOr<double> PolicySteps(const std::vector<TrajectoryRef>& batch);
   // kPaper: records the objects of an online batch in the offline pool.
   absl::Status Visit(const std::vector<TrajectoryRef>& batch);
   // kPaper: an offline batch of `offline_batch_size` trajectories sampled

@@ -68,6 +68,13 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("--test_samples=0", "test samples"),
         std::make_pair("--protocol=online2", "unknown protocol"),
         std::make_pair("--protocol=paper --task=mis", "backward"),
+        std::make_pair("--protocol=combopt", "family of graphs"),
+        std::make_pair("--policy_minibatch=-1", "policy minibatch"),
+        std::make_pair("--policy_passes=0", "passes >= 1"),
+        std::make_pair("--task=mis --reward_exponent_final=5 "
+                       "--reward_exponent_anneal_steps=0", "go together"),
+        std::make_pair("--task=mis --protocol=combopt "
+                       "--reward_exponent_anneal_steps=0", "must be > 0"),
         std::make_pair("--max_abs_energy=0", "--max_abs_energy must be in (0, 700]"),
         std::make_pair("--max_abs_energy=1e9", "--max_abs_energy must be in (0, 700]"),
         std::make_pair("--policy_network=cnn", "unknown policy network"),
@@ -93,7 +100,8 @@ TEST(CliTest, HelpDocumentsEveryFlag) {
         "threads", "device", "eval_every", "output_dir", "mis_family",
         "mis_train_instances", "mis_test_instances", "mis_edge_lists",
         "reward_exponent", "reward_exponent_final",
-        "reward_exponent_anneal_steps", "test_samples", "molecule_data_dir",
+        "reward_exponent_anneal_steps", "policy_minibatch", "policy_passes",
+        "test_samples", "molecule_data_dir",
         "input", "output", "protocol", "bag_features", "policy_network",
         "offline_batch_size", "potential_window_batches",
         "potential_on_policy_batch", "led_loss_length_squared", "log_z_init",
@@ -275,6 +283,31 @@ TEST(CliTest, MisRunReportsTheTestSetAgainstGreedy) {
   EXPECT_EQ(graphs, 3);
   // The plot shows the test-set panels (scripts/plot_metrics.sh).
   EXPECT_NE(r.output.find("plot:    " + dir + "/metrics.png"), std::string::npos)
+      << r.output;
+}
+
+TEST(CliTest, CombOptProtocolStartsFromGFlowNetCombOptSettings) {
+  Result r = RunLedgfn(
+      "train --task=mis --protocol=combopt --mis_family=er-20-0.2 "
+      "--mis_test_instances=2 --test_samples=2 --objective=fl-db --hidden=16 "
+      "--layers=2 --rounds=2 --eval_every=2 --output_dir=/tmp/ledgfn_cli_combopt");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // 8 graphs a round in minibatches of 3, beta 1 -> 500 over 15,000 steps.
+  EXPECT_NE(r.output.find("protocol combopt, batch 8+0 in minibatches of 3, "
+                          "beta 1 -> 500 over 15000 policy steps"),
+            std::string::npos)
+      << r.output;
+  // Flags still override the protocol's settings.
+  r = RunLedgfn(
+      "train --task=mis --protocol=combopt --mis_family=er-20-0.2 "
+      "--mis_test_instances=2 --test_samples=2 --objective=db --hidden=16 "
+      "--layers=2 --batch_size=4 --policy_minibatch=0 --reward_exponent_final=8 "
+      "--reward_exponent_anneal_steps=100 --rounds=2 --eval_every=2 "
+      "--output_dir=/tmp/ledgfn_cli_combopt");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("protocol combopt, batch 4+0, beta 1 -> 8 over 100 "
+                          "policy steps"),
+            std::string::npos)
       << r.output;
 }
 

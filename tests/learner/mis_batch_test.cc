@@ -5,6 +5,7 @@
 // padding change nothing).
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <memory>
@@ -128,6 +129,63 @@ TEST(MisBatchTest, MixedBatchLossIsTheMeanOfSingleLosses) {
     EXPECT_NEAR(mixed, mean, 1e-5 * std::max(1.0, std::abs(mean)))
         << ObjectiveName(objective);
   }
+}
+
+// GFlowNet-CombOpt's rounds train in minibatches: each pass covers every
+// trajectory once, one Adam step per minibatch.
+TEST(MisBatchTest, PolicyStepsCoverTheBatchOncePerPassInMinibatches) {
+  auto task = TwoGraphs();
+  std::vector<TrajectoryRef> refs;
+  for (const Trajectory& t :
+       {On(*task, 0, {1, 3}), On(*task, 1, {0}), On(*task, 1, {2, 4, 1, 3, 5}),
+        On(*task, 0, {0, 2}), On(*task, 0, {3, 0})}) {
+    refs.push_back(std::make_shared<const Trajectory>(t));
+  }
+  TrainerOptions o;
+  o.objective = Objective::kDB;
+  o.hidden = 8;
+  o.layers = 2;
+  o.uniform_backward = true;
+  // Steps too small to change the loss: each minibatch's loss is the loss
+  // of its trajectories under the initial networks.
+  o.policy_lr = 1e-30;
+  o.log_z_lr = 1e-30;
+  o.policy_minibatch = 1;
+  auto trainer = Trainer::Create(*task, o);
+  ASSERT_TRUE(trainer.ok());
+  std::vector<const Trajectory*> ptrs;
+  for (const TrajectoryRef& r : refs) ptrs.push_back(r.get());
+  auto whole = BuildTrajectoryBatch(*task, ptrs, false);
+  ASSERT_TRUE(whole.ok());
+  const double batch_loss =
+      (*(*trainer)->ComputePolicyLoss(*whole)).item<double>();
+  // Minibatches of one: the mean of the five single losses, i.e. the loss of
+  // the whole batch, only if each trajectory was trained on exactly once.
+  auto mean = (*trainer)->PolicySteps(refs);
+  ASSERT_TRUE(mean.ok()) << mean.status();
+  EXPECT_NEAR(*mean, batch_loss, 1e-5 * std::max(1.0, std::abs(batch_loss)));
+  EXPECT_EQ((*trainer)->step(), 5);
+
+  // 5 trajectories in minibatches of 2 (2, 2, 1), two passes: 6 steps.
+  o.policy_minibatch = 2;
+  o.policy_passes = 2;
+  trainer = Trainer::Create(*task, o);
+  ASSERT_TRUE(trainer.ok());
+  ASSERT_TRUE((*trainer)->PolicySteps(refs).ok());
+  EXPECT_EQ((*trainer)->step(), 6);
+
+  // The default: one step on the whole batch, its loss.
+  o.policy_minibatch = 0;
+  o.policy_passes = 1;
+  trainer = Trainer::Create(*task, o);
+  ASSERT_TRUE(trainer.ok());
+  auto one = (*trainer)->PolicySteps(refs);
+  ASSERT_TRUE(one.ok());
+  EXPECT_DOUBLE_EQ(*one, batch_loss);
+  EXPECT_EQ((*trainer)->step(), 1);
+
+  o.policy_minibatch = -1;
+  EXPECT_FALSE(Trainer::Create(*task, o).ok());
 }
 
 TEST(MisBatchTest, RejectsForeignAndMissingInstances) {

@@ -81,6 +81,21 @@ TEST_F(GraphBatchTest, NeighbourSumEqualsIndexAddWithGradients) {
   EXPECT_TRUE(torch::allclose(a.grad(), b.grad(), 0, 1e-6)) << a.grad();
 }
 
+// Wide rows take the vectorised chunks (64 floats, 32 doubles at a time)
+// and a tail: still exactly the textbook sum, in float and in double.
+TEST_F(GraphBatchTest, NeighbourSumOfWideRowsEqualsIndexAdd) {
+  torch::manual_seed(3);
+  for (auto dtype : {torch::kFloat, torch::kDouble}) {
+    for (int64_t width : {64, 71, 130, 256}) {
+      torch::Tensor h = torch::randn({5, width}, dtype);
+      torch::Tensor reference =
+          h.index_add(0, batch_.edge_target, h.index_select(0, batch_.edge_source));
+      EXPECT_TRUE(torch::equal(NeighbourSum(h, batch_), reference))
+          << width << " " << dtype;
+    }
+  }
+}
+
 TEST_F(GraphBatchTest, RejectsBadColumnsAndLabelCounts) {
   EXPECT_EQ(BuildGraphBatch({GraphRow{&pair_, labels_a_, {}}}, 3).status().code(),
             absl::StatusCode::kInvalidArgument);
