@@ -25,8 +25,13 @@ THE EXPERIMENT FILE (JSON; keys other than these are an error):
                   optional number (default 1): when metrics.csv has no policy_steps
                   column, policy_steps is taken as round x this.
   "metrics"       optional list of metrics.csv columns to report (default: modes, l1,
-                  log_z_error, top100). modes is the primary one (best sweep setting,
-                  plot). log_z_error is reported as its absolute value.
+                  log_z_error, top100). log_z_error is reported as its absolute value.
+  "primary"       optional metrics.csv column (default: modes) that picks the best sweep
+                  setting (highest mean) and is plotted; "-COLUMN" uses its negation,
+                  e.g. "-test_mean_energy" (MIS: the mean |I|).
+  "reference"     optional metrics.csv column plotted as a dashed line, its mean over
+                  every run, negated like the primary one, e.g. "baseline_energy" (MIS:
+                  the greedy sets' energy).
 Arguments are strings starting with "--". --seed, --output_dir, --threads and
 --plot_script are set by the runner and may not appear in the file. Runs start with the
 repository root as their working directory, so relative paths in the file (e.g.
@@ -48,9 +53,11 @@ last evaluation row (metrics.csv) whose budget column is <= b; a run whose last 
 below b contributes nothing ("n/a": no extrapolation), and a row below b that is used is
 marked in the tables. Over seeds: mean, sample sd, n and the 95% confidence interval of
 the mean, mean +- t(0.975, n-1) sd / sqrt(n). NaN values and absent columns are skipped.
-With a sweep, a table gives each arm family's best variant by mean modes at the largest
-budget of the first budget column. OUT/modes.png plots mean modes against trajectories per
-arm with a mean +- sd band (gnuplot; skipped with a warning when gnuplot is missing).
+With a sweep, a table gives each arm family's best variant by the mean primary metric
+(modes unless "primary" says otherwise) at the largest budget of the first budget column.
+OUT/<primary>.png (modes.png by default) plots its mean against trajectories per arm with
+a mean +- sd band and the reference line (gnuplot; skipped with a warning when gnuplot is
+missing).
 
 EXIT STATUS: 0 all runs finished; 1 a run failed (or was interrupted: 130); 2 bad input.
 """
@@ -75,7 +82,7 @@ DEFAULT_METRICS = ("modes", "l1", "log_z_error", "top100")
 PRIMARY_METRIC = "modes"
 RESERVED_FLAGS = ("--seed", "--output_dir", "--threads", "--plot_script")
 KNOWN_KEYS = ("description", "base", "seeds", "arms", "sweep", "budgets",
-              "policy_steps_per_round", "metrics")
+              "policy_steps_per_round", "metrics", "primary", "reference")
 MARKER = "reproduce-done.json"
 PROG = "reproduce.py"
 
@@ -325,6 +332,18 @@ def load_experiment(path):
             or not all(isinstance(m, str) and m for m in metrics)):
         raise InputError(f"{path}: 'metrics' must be a non-empty list of column names")
     exp["metrics"] = metrics
+    primary = spec.get("primary", PRIMARY_METRIC)
+    reference = spec.get("reference")
+    for key, value in (("primary", primary), ("reference", reference)):
+        if value is not None and (not isinstance(value, str)
+                                  or not value.lstrip("-")):
+            raise InputError(f"{path}: '{key}' must be a metrics.csv column name")
+    if reference is not None and reference.startswith("-"):
+        raise InputError(f"{path}: 'reference' is negated with the primary metric, "
+                         "not on its own")
+    exp["sign"] = -1.0 if primary.startswith("-") else 1.0
+    exp["primary"] = primary.lstrip("-")
+    exp["reference"] = reference
     return exp
 
 
@@ -693,7 +712,7 @@ def best_settings(exp, by_key):
     if not families:
         return []
     column = next(iter(exp["budgets"]))
-    metric = PRIMARY_METRIC
+    metric = exp["primary"]
     nseeds = len(exp["seeds"])
     lines = [f"## Best sweep setting per arm family ({metric}, mean at the largest "
              f"{column} budget that every setting of the family reached)", "",
@@ -714,7 +733,7 @@ def best_settings(exp, by_key):
             rec = by_key.get((arm["name"], column, budget, metric))
             if rec and rec["stats"]:
                 scored.append((rec["stats"]["mean"], arm, rec))
-        top = max(scored, key=lambda t: t[0])  # the first of equal means
+        top = max(scored, key=lambda t: exp["sign"] * t[0])  # the first of equal means
         every = ", ".join(f"{a['name'][len(family) + 1:]}: {fmt_num(m, metric)}"
                           for m, a, _ in scored)
         lines.append(f"| {family} | {fmt_budget(budget)} | {top[1]['name']} | "
@@ -748,21 +767,27 @@ def write_csv(exp, out, records):
 
 def plot_modes(exp, out, data):
     if shutil.which("gnuplot") is None:
-        log("warning: gnuplot is not installed; no modes.png (apt-get install gnuplot-nox)")
+        log(f"warning: gnuplot is not installed; no {exp['primary']}.png "
+            "(apt-get install gnuplot-nox)")
         return
     plot_dir = os.path.join(out, "plot-data")
     os.makedirs(plot_dir, exist_ok=True)
+    metric, sign = exp["primary"], exp["sign"]
+    label = ("-" if sign < 0 else "") + metric
     series = []
+    references = []
     for arm in exp["arms"]:
         runs = list(data[arm["name"]].values())
         if not runs:
             continue
-        points = {}  # trajectories -> modes per run
+        points = {}  # trajectories -> primary metric per run
         for rows in runs:
             for r in rows:
-                x, y = r.get("trajectories"), r.get(PRIMARY_METRIC)
+                x, y = r.get("trajectories"), r.get(metric)
                 if x is not None and y is not None:
-                    points.setdefault(x, []).append(y)
+                    points.setdefault(x, []).append(sign * y)
+                if exp["reference"] and r.get(exp["reference"]) is not None:
+                    references.append(sign * r[exp["reference"]])
         # Only x values every run reached, so that the mean is over the same runs.
         xs = sorted(x for x, ys in points.items() if len(ys) == len(runs))
         if not xs:
@@ -775,9 +800,9 @@ def plot_modes(exp, out, data):
                 f.write(f"{x!r} {s['mean']!r} {(s['sd'] or 0.0)!r} {s['n']}\n")
         series.append((arm["name"], path))
     if not series:
-        log("warning: no modes against trajectories to plot")
+        log(f"warning: no {label} against trajectories to plot")
         return
-    png = os.path.join(out, "modes.png")
+    png = os.path.join(out, metric + ".png")
     plots = []
     for i, (name, path) in enumerate(series, start=1):
         title = name.replace("\\", "\\\\").replace("'", "''")
@@ -786,13 +811,17 @@ def plot_modes(exp, out, data):
                      f"fs transparent solid 0.18 noborder lc {i} notitle")
         plots.append(f"'{q}' using 1:2 with linespoints lw 2 pt 7 ps 0.5 lc {i} "
                      f"title '{title}'")
+    if references:
+        reference = sum(references) / len(references)
+        plots.append(f"{reference!r} with lines dt 2 lw 2 lc rgb '#555555' "
+                     f"title '{exp['reference']} ({reference:.2f})'")
     title = exp["name"].replace("'", "''")
     script = "\n".join([
         "set terminal pngcairo size 1000,650 font ',10' noenhanced",
         "set output '" + png.replace("'", "''") + "'",
-        f"set title '{title}: modes found (mean over seeds, band: ± sd)'",
+        f"set title '{title}: {label} (mean over seeds, band: ± sd)'",
         "set xlabel 'trajectories sampled'",
-        "set ylabel 'modes'",
+        f"set ylabel '{label}'",
         "set grid",
         "set key top left",
         "set linetype 1 lc rgb '#1f77b4'", "set linetype 2 lc rgb '#d62728'",
@@ -801,7 +830,7 @@ def plot_modes(exp, out, data):
         "set linetype 7 lc rgb '#e377c2'", "set linetype 8 lc rgb '#7f7f7f'",
         "set linetype cycle 8",
         "plot " + ", \\\n     ".join(plots), ""])
-    with open(os.path.join(plot_dir, "modes.gp"), "w", encoding="utf-8") as f:
+    with open(os.path.join(plot_dir, metric + ".gp"), "w", encoding="utf-8") as f:
         f.write(script)
     proc = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
     if proc.returncode != 0:
