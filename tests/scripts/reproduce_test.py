@@ -12,7 +12,10 @@
 * a second invocation runs nothing (resume) and changes no run's files;
   --aggregate_only gives the same summary.csv;
 * a failing arm: the others still run, the log is named, exit status 1;
-* bad input (unknown key, empty seeds, missing file, binary not executable): exit 2,
+* a primary metric other than modes, negated ("-l1"): the best sweep setting has the
+  lowest l1, and the plot (l1.png) carries the reference line;
+* bad input (unknown key, empty seeds, missing file, binary not executable, a bad
+  primary or reference): exit 2,
   one line on stderr, no traceback.
 Exit 0 = pass, 1 = fail (each problem printed).
 """
@@ -150,6 +153,35 @@ def test(runner, binary, tmp):
     if shutil.which("gnuplot"):
         check(os.path.getsize(os.path.join(out, "modes.png")) > 0, "modes.png written")
 
+    # A primary metric other than modes, negated: the best setting has the
+    # lowest l1, and the plot is l1.png with the reference line.
+    low_path = os.path.join(tmp, "lowest.json")
+    with open(low_path, "w") as f:
+        json.dump({"base": ["--task=hypergrid", "--hypergrid_dim=2", "--rounds=10",
+                            "--eval_every=10"],
+                   "seeds": [0],
+                   "arms": {"TB": ["--objective=tb"]},
+                   "sweep": {"TB": {"--policy_lr": [0.0001, 0.03]}},
+                   "budgets": {"trajectories": [160]},
+                   "metrics": ["l1"],
+                   "primary": "-l1",
+                   "reference": "exact_log_z"}, f)
+    low_out = os.path.join(tmp, "lowest-out")
+    low = run(runner + [low_path, f"--bin={binary}", f"--out={low_out}", "--jobs=2"])
+    if check(low.returncode == 0, f"primary -l1: exit {low.returncode}\n{low.stderr}"):
+        l1 = {}
+        for lr, slug in (("0.0001", "tb-policy-lr-0.0001"), ("0.03", "tb-policy-lr-0.03")):
+            rows = metrics_rows(os.path.join(low_out, slug, "seed-0", "metrics.csv"))
+            l1[lr] = value_at(rows, "trajectories", 160, "l1")
+        best = min(l1, key=l1.get)
+        check(l1["0.0001"] != l1["0.03"], f"primary -l1: the two rates tie: {l1}")
+        check(f"| TB | 160 | TB policy_lr={best} |" in low.stdout,
+              f"primary -l1: best setting is not policy_lr={best} ({l1}):\n{low.stdout}")
+        if shutil.which("gnuplot"):
+            check(os.path.getsize(os.path.join(low_out, "l1.png")) > 0, "l1.png written")
+            with open(os.path.join(low_out, "plot-data", "l1.gp")) as f:
+                check("title 'exact_log_z" in f.read(), "l1.gp has the reference line")
+
     # Resume: nothing runs again, no run's files change.
     marker = os.path.join(out, "subtb", "seed-0", "reproduce-done.json")
     metrics = os.path.join(out, "subtb", "seed-0", "metrics.csv")
@@ -207,6 +239,8 @@ def test(runner, binary, tmp):
     bad_spec("unknown key", dict(good, extra=1))
     bad_spec("empty seeds", dict(good, seeds=[]))
     bad_spec("unknown budget column", dict(good, budgets={"steps": [1]}))
+    bad_spec("primary not a name", dict(good, primary=3))
+    bad_spec("reference negated", dict(good, reference="-l1"))
     bad("missing file", [os.path.join(tmp, "nope.json"), f"--bin={binary}"])
     bad("binary not executable", [exp_path, f"--bin={exp_path}"])
     check(not os.path.exists(os.path.join(tmp, "bad-out")), "bad input created output")
