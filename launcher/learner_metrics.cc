@@ -29,6 +29,9 @@ LearnerMetrics::LearnerMetrics(prometheus::Registry& r, const std::string& task,
                             {{"task", task}, {"objective", objective}, {"loss", "potential"}})),
       log_z_(AddGauge(r, "ledgfn_learner_log_z", "Reported log Z estimate.",
                    {{"task", task}, {"objective", objective}})),
+      reward_exponent_(AddGauge(r, "ledgfn_learner_reward_exponent",
+                                "The reward exponent beta of the policy steps.",
+                                {{"task", task}, {"objective", objective}})),
       version_(AddGauge(r, "ledgfn_learner_policy_version", "Newest published policy version.",
                      {{"task", task}, {"objective", objective}})),
       modes_(AddGauge(r, "ledgfn_learner_modes", "Distinct modes found.",
@@ -86,6 +89,7 @@ void LearnerMetrics::OnRound(const RoundStats& stats, int64_t version,
   policy_loss_.Set(stats.policy_loss);
   potential_loss_.Set(stats.potential_loss);
   log_z_.Set(stats.log_z);
+  reward_exponent_.Set(stats.reward_exponent);
   version_.Set(version);
   wait_seconds_.Increment(stats.wait_seconds);
   potential_seconds_.Increment(stats.potential_seconds);

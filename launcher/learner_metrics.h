@@ -32,6 +32,7 @@ class LearnerMetrics {
   prometheus::Gauge& policy_loss_;
   prometheus::Gauge& potential_loss_;
   prometheus::Gauge& log_z_;
+  prometheus::Gauge& reward_exponent_;
   prometheus::Gauge& version_;
   prometheus::Gauge& modes_;
   prometheus::Gauge& top100_;

@@ -453,6 +453,7 @@ absl::StatusOr<RoundStats> Trainer::OnlineRound(TrajectorySource& source) {
   stats.policy_loss = *loss;
   stats.step = step_;
   stats.log_z = ReportedLogZ();
+  stats.reward_exponent = RewardExponent();
   stats.skipped_steps = skipped_;
   stats.dropped = dropped_;
   return stats;
@@ -533,6 +534,7 @@ absl::StatusOr<RoundStats> Trainer::PaperRound(TrajectorySource& source) {
   }
   stats.step = step_;
   stats.log_z = ReportedLogZ();
+  stats.reward_exponent = RewardExponent();
   stats.skipped_steps = skipped_;
   stats.dropped = dropped_;
   return stats;

@@ -130,6 +130,7 @@ struct RoundStats {
   double policy_loss = 0;
   double potential_loss = 0;  // mean over the round's r_phi steps (LED only)
   double log_z = 0;           // reported estimate (see Trainer::ReportedLogZ)
+  double reward_exponent = 1;  // beta after the round (RewardExponent)
   int64_t skipped_steps = 0;  // cumulative non-finite losses skipped
   // Cumulative; process-local (not in checkpoints).
   DroppedTrajectories dropped;

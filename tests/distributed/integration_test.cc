@@ -506,6 +506,8 @@ TEST_F(DistributedTest, EveryDocumentedMetricIsExportedAndCountersMove) {
     EXPECT_GT(Sample(second[role], series), Sample(first[role], series)) << series;
   }
   EXPECT_GT(Sample(second["learner"], "ledgfn_learner_policy_version"), 1);
+  // No annealing in this run: beta stays at its default.
+  EXPECT_EQ(Sample(second["learner"], "ledgfn_learner_reward_exponent"), 1);
   EXPECT_EQ(actor->Terminate(std::chrono::seconds(5)), 0) << actor->log();
   EXPECT_EQ(learner->Terminate(std::chrono::seconds(5)), 0) << learner->log();
   EXPECT_EQ(replay->Terminate(std::chrono::seconds(5)), 0) << replay->log();
