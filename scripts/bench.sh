@@ -8,6 +8,9 @@
 #   build/bench/sampling_bench      batched sampling per task and batch size
 #   build/bench/learner_step_bench  one learner round per objective, step
 #                                   costs, the GEMM bound
+#   build/bench/mis_round_bench     where a MIS rb200-300 round's time goes
+#                                   (--protocol=combopt: sampling, policy
+#                                   steps, r_phi step, neighbour sums)
 #   build/bench/replay_bench        replay table in-process, 1M bag
 #                                   trajectories' resident memory
 #   build/bench/grpc_insert_bench   Replay inserts over loopback gRPC, 1 and
@@ -59,6 +62,7 @@ run() {  # run NAME COMMAND...: output to $OUT/NAME.txt, progress on stderr
 failed=0
 run sampling_bench $B/sampling_bench || failed=1
 run learner_step_bench $B/learner_step_bench || failed=1
+run mis_round_bench $B/mis_round_bench || failed=1
 run replay_bench $B/replay_bench || failed=1
 run grpc_insert_bench $B/grpc_insert_bench || failed=1
 run broadcast_bench $B/broadcast_bench || failed=1
