@@ -232,7 +232,8 @@ void Summarise(const BenchRuns& runs) {
     for (int c = 0; c < 3; ++c) {
       const double step = SecondsPerIteration(
           runs, absl::StrCat("BM_MisPolicyStep/", c, "/", w, "/3/real_time"));
-      const double round = sample + step + (c == 2 ? potential : 0);
+      const bool led = kConfigs[c].objective == Objective::kLEDDB;
+      const double round = sample + step + (led ? potential : 0);
       PrintSummary(absl::StrCat("mis round (8 graphs, minibatch 3), ",
                                 kConfigs[c].label, " 5x", w, " (s)"),
                    round, "s");

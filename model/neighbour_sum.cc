@@ -24,7 +24,6 @@ inline __attribute__((always_inline)) void AggregateChunk(
     const T* in, T* out, int64_t n, int64_t c, int64_t first,
     const int64_t* row, const int64_t* col) {
   using V = typename Lanes<T>::Vector;
-  constexpr int64_t kLanes = Lanes<T>::kCount;
   for (int64_t v = 0; v < n; ++v) {
     const V* self = reinterpret_cast<const V*>(in + v * c + first);
     V acc[kVectors];
@@ -36,7 +35,6 @@ inline __attribute__((always_inline)) void AggregateChunk(
     V* target = reinterpret_cast<V*>(out + v * c + first);
     for (int64_t j = 0; j < kVectors; ++j) target[j] = acc[j];
   }
-  static_assert(kLanes > 0, "a vector holds whole elements");
 }
 
 // The same, one element at a time, for the columns from `first` on.
@@ -65,11 +63,15 @@ inline __attribute__((always_inline)) void AggregateRows(
   if (first < c) AggregateTail<T>(in, out, n, c, first, row, col);
 }
 
-// Compiled for AVX-512, AVX2 and the baseline, picked at load time: the
-// build targets baseline x86-64 (SSE2), whose 4-float vectors leave most of
-// a modern core unused on this loop.
+// On x86-64, compiled for AVX-512, AVX2 and the baseline, picked at load
+// time: the build targets baseline x86-64 (SSE2), whose 4-float vectors leave
+// most of a modern core unused on this loop. Elsewhere, the build's target.
+#if defined(__x86_64__)
 #define LEDGFN_VECTOR_CLONES \
   __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LEDGFN_VECTOR_CLONES
+#endif
 
 LEDGFN_VECTOR_CLONES void AggregateFloat(const float* in, float* out,
                                          int64_t n, int64_t c,

@@ -765,7 +765,7 @@ def write_csv(exp, out, records):
 
 # ---------------------------------------------------------------- plot
 
-def plot_modes(exp, out, data):
+def plot_primary(exp, out, data):
     if shutil.which("gnuplot") is None:
         log(f"warning: gnuplot is not installed; no {exp['primary']}.png "
             "(apt-get install gnuplot-nox)")
@@ -909,7 +909,7 @@ def main(argv):
             return 130
     data, missing, ps_sources = collect(exp, out)
     text = write_summary(exp, out, binary, data, missing, failures, ps_sources, command)
-    plot_modes(exp, out, data)
+    plot_primary(exp, out, data)
     print(text)
     log(f"wrote {os.path.join(out, 'summary.md')} and summary.csv")
     if failures:
