@@ -48,8 +48,10 @@ ShutdownSignal::ShutdownSignal() : state_(ProcessState()) {
     char byte;
     while (read(g_pipe[0], &byte, 1) < 0) {
     }
-    state->received = true;
+    // Set under mu so that OnSignal either sees it (and runs its callback
+    // itself) or installs its callback before this thread looks: exactly once.
     absl::MutexLock lock(&state->mu);
+    state->received = true;
     if (state->on_signal) state->on_signal();
   }).detach();  // lives as long as the process
 }
@@ -57,7 +59,14 @@ ShutdownSignal::ShutdownSignal() : state_(ProcessState()) {
 ShutdownSignal::Registration ShutdownSignal::OnSignal(
     std::function<void()> on_signal) {
   absl::MutexLock lock(&state_->mu);
-  state_->on_signal = std::move(on_signal);
+  if (state_->received) {
+    // The signal came while the role was starting (a `docker stop` during
+    // start-up): stop it now rather than wait for a second signal.
+    state_->on_signal = nullptr;
+    on_signal();
+  } else {
+    state_->on_signal = std::move(on_signal);
+  }
   return Registration(state_);
 }
 

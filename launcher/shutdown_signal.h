@@ -27,8 +27,8 @@ class ShutdownSignal {
   // What the watcher thread reads. It lives as long as the process (the
   // thread is detached), so a late signal never touches freed memory.
   struct State {
-    std::atomic<bool> received{false};
     absl::Mutex mu;  // held while the callback runs
+    std::atomic<bool> received{false};  // written under mu
     std::function<void()> on_signal ABSL_GUARDED_BY(mu);
   };
 
@@ -50,7 +50,9 @@ class ShutdownSignal {
 
   // Installs the callback run (on the signal thread) on the first signal,
   // replacing any earlier one, until the returned Registration is destroyed.
-  // A signal that came before this call does not run it: check received().
+  // If the first signal came before this call, the callback runs at once, on
+  // the calling thread, before OnSignal returns. Either way it runs at most
+  // once per process.
   Registration OnSignal(std::function<void()> on_signal);
   bool received() const { return state_->received.load(); }
 

@@ -177,6 +177,30 @@ TEST_F(DistributedTest, BagLedSubTbTrainsAcrossProcessesAndStopsCleanly) {
   EXPECT_GE(info.fresh_sampled(), steps);
 }
 
+// `docker stop` while a role is still starting: each role is signalled as
+// soon as it catches SIGTERM (Process::Terminate waits for that), so the
+// signal may land before the role has registered what stops it (the
+// replay's server, the actor's loop); ShutdownSignal then runs the callback
+// at registration. Each must exit cleanly, not wait for a second signal.
+// (The window is a few ms here; ShutdownSignalDeathTest covers it exactly.)
+TEST_F(DistributedTest, RolesStoppedWhileStartingExitCleanly) {
+  const std::string nowhere = "--replay_address=127.0.0.1:1";
+  Process replay(LEDGFN_REPLAY,
+                 {"--task=bag", "--address=127.0.0.1:0", "--metrics_port=0"},
+                 Path("replay.log"));
+  Process learner(LEDGFN_LEARNER,
+                  {"--task=bag", nowhere, "--address=127.0.0.1:0",
+                   "--output_dir=" + Path("learner"), "--metrics_port=0"},
+                  Path("learner.log"));
+  Process actor(LEDGFN_ACTOR,
+                {"--task=bag", nowhere, "--learner_address=127.0.0.1:1",
+                 "--actor_id=1", "--metrics_port=0"},
+                Path("actor.log"));
+  EXPECT_EQ(actor.Terminate(std::chrono::seconds(10)), 0) << actor.log();
+  EXPECT_EQ(learner.Terminate(std::chrono::seconds(10)), 0) << learner.log();
+  EXPECT_EQ(replay.Terminate(std::chrono::seconds(10)), 0) << replay.log();
+}
+
 TEST_F(DistributedTest, HypergridSubTbReachesTheEmbeddedThreshold) {
   const std::vector<std::string> net = {"--task=hypergrid", "--hypergrid_dim=2",
                                         "--objective=subtb", "--hidden=64"};
