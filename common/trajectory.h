@@ -1,8 +1,12 @@
 // A sampled trajectory as actors produce it and replay stores it (DESIGN §2.3).
 //
-// Only actions are stored; states are recomputed by `Task::Replay`. The
-// learner always recomputes log P_F / log P_B from the actions because the
-// actor's policy is stale by construction.
+// Only actions are stored and sent; states are recomputed by `Task::Replay`.
+// The learner always recomputes log P_F / log P_B from the actions because
+// the actor's policy is stale by construction. Within one process a replay
+// is done once: whoever replays a trajectory first (the learner's check of a
+// replay answer, the backward sampler) may attach the states it got, and
+// later users (the batch builder, the paper protocol's visited objects) read
+// them instead of replaying again.
 #ifndef LEDGFN_COMMON_TRAJECTORY_H_
 #define LEDGFN_COMMON_TRAJECTORY_H_
 
@@ -13,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "common/instance_id.h"
+#include "common/state.h"
 
 namespace ledgfn {
 
@@ -34,6 +39,11 @@ struct Trajectory {
   int32_t actor_id = 0;
   uint64_t incarnation = 0;
   uint64_t sequence = 0;
+  // The states s_0..s_{T'} the actions reach on `instance`, when this
+  // process has replayed them already; null otherwise. A cache, never
+  // serialised, and left null in replay tables (states cost far more memory
+  // than actions).
+  std::shared_ptr<const std::vector<State>> states;
 };
 
 // Stored trajectories are immutable and shared: the replay table, the

@@ -105,6 +105,8 @@ absl::StatusOr<std::vector<TrajectoryRef>> SampleBackward(
       absl::StatusOr<std::vector<State>> visited = task.Replay(t->actions);
       if (!visited.ok()) return visited.status();
       t->partial_energies = task.PartialEnergies(*visited);
+      // The batch builder reads them instead of replaying again.
+      t->states = std::make_shared<const std::vector<State>>(*std::move(visited));
     }
     trajectories.push_back(std::move(t));
   }

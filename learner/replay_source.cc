@@ -44,7 +44,7 @@ ReplaySourceCounters ReplaySource::counters() const {
   return counters_;
 }
 
-absl::Status ReplaySource::CheckResponse(
+absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::CheckResponse(
     const proto::SampleRequest& request,
     const proto::SampleResponse& response) const {
   if (response.trajectories_size() > request.count() + request.replay_count()) {
@@ -57,19 +57,24 @@ absl::Status ReplaySource::CheckResponse(
   const int fresh = request.selector() == proto::FRESH
                         ? response.trajectories_size() - request.replay_count()
                         : 0;
+  std::vector<TrajectoryRef> out;
+  out.reserve(response.trajectories_size());
   for (int i = 0; i < response.trajectories_size(); ++i) {
     const proto::Trajectory& t = response.trajectories(i);
-    State terminal;
+    std::vector<State> visited;
     if (absl::Status s = ValidateTrajectory(task_, ViewOf(t), ValidationLimits(),
-                                            nullptr, &terminal);
+                                            nullptr, &visited);
         !s.ok()) {
       return absl::DataLossError(absl::StrCat(
           "the replay service at ", options_.address,
           " sent an invalid trajectory: ", s.message()));
     }
-    if (i < fresh && options_.on_fresh) options_.on_fresh(t.energy(), terminal);
+    if (i < fresh && options_.on_fresh) options_.on_fresh(t.energy(), visited.back());
+    Trajectory decoded = DecodeTrajectory(t);
+    decoded.states = std::make_shared<const std::vector<State>>(std::move(visited));
+    out.push_back(std::make_shared<const Trajectory>(std::move(decoded)));
   }
-  return absl::OkStatus();
+  return out;
 }
 
 absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::SampleWithRetry(
@@ -90,14 +95,9 @@ absl::StatusOr<std::vector<TrajectoryRef>> ReplaySource::SampleWithRetry(
     if (cancelled_) return absl::CancelledError("learner shutting down");
     counters_.dropped_for_lag += response.dropped_for_lag();
     if (status.ok()) {
-      if (absl::Status s = CheckResponse(request, response); !s.ok()) return s;
-      ++counters_.batches;
-      std::vector<TrajectoryRef> out;
-      out.reserve(response.trajectories_size());
-      for (const proto::Trajectory& t : response.trajectories()) {
-        out.push_back(std::make_shared<const Trajectory>(DecodeTrajectory(t)));
-      }
-      return out;
+      auto checked = CheckResponse(request, response);
+      if (checked.ok()) ++counters_.batches;
+      return checked;
     }
     switch (status.error_code()) {
       case grpc::StatusCode::DEADLINE_EXCEEDED:   // limiter: not enough fresh data

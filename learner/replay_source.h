@@ -53,6 +53,8 @@ struct ReplaySourceOptions {
   // Called, on the learner's thread, for each fresh trajectory of a policy
   // batch with its energy and the object it reaches (validation replayed
   // its actions, so tracking objects costs no second replay).
+  // Every trajectory handed out carries its replayed states
+  // (Trajectory::states): a learner replays each answer once.
   std::function<void(double energy, const State& terminal)> on_fresh;
   SecurityOptions security;  // TLS and bearer token of the channel
 };
@@ -81,9 +83,12 @@ class ReplaySource : public TrajectorySource {
   absl::StatusOr<std::vector<TrajectoryRef>> SampleWithRetry(
       const proto::SampleRequest& request);
 
-  // DATA_LOSS unless `response` answers `request` with valid trajectories.
-  absl::Status CheckResponse(const proto::SampleRequest& request,
-                             const proto::SampleResponse& response) const;
+  // The trajectories of `response`, each with the states its validation
+  // replayed attached (so the batch builder does not replay again); DATA_LOSS
+  // unless `response` answers `request` with valid trajectories.
+  absl::StatusOr<std::vector<TrajectoryRef>> CheckResponse(
+      const proto::SampleRequest& request,
+      const proto::SampleResponse& response) const;
 
   const Task& task_;
   const ReplaySourceOptions options_;

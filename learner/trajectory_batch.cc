@@ -35,9 +35,11 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
   const bool has_stop = task.has_stop_action();
 
   // Replay every trajectory on its instance first: it validates and gives
-  // the states.
+  // the states. A trajectory that carries its states was replayed already
+  // in this process (common/trajectory.h): they are used as they are.
   std::vector<std::shared_ptr<const Task>> tasks(batch);
-  std::vector<std::vector<State>> states(batch);
+  std::vector<std::vector<State>> replayed_here(batch);
+  std::vector<const std::vector<State>*> states(batch);
   int64_t max_length = 0;
   int64_t A = 0;
   int64_t Ab = 0;
@@ -49,17 +51,22 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
           "trajectory %d: %s", b, instance.status().message()));
     }
     tasks[b] = *std::move(instance);
-    auto replayed = tasks[b]->Replay(traj.actions);
-    if (!replayed.ok()) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "trajectory %d: %s", b, replayed.status().message()));
+    if (traj.states != nullptr) {
+      states[b] = traj.states.get();
+    } else {
+      auto replayed = tasks[b]->Replay(traj.actions);
+      if (!replayed.ok()) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "trajectory %d: %s", b, replayed.status().message()));
+      }
+      replayed_here[b] = *std::move(replayed);
+      states[b] = &replayed_here[b];
     }
     if (!std::isfinite(traj.energy)) {
       return absl::InvalidArgumentError(
           absl::StrFormat("trajectory %d: energy is not finite", b));
     }
-    states[b] = *std::move(replayed);
-    const size_t nonstop = states[b].size() - 1;
+    const size_t nonstop = states[b]->size() - 1;
     if (with_partial_energies) {
       if (traj.partial_energies.size() != nonstop + 1) {
         return absl::InvalidArgumentError(absl::StrFormat(
@@ -84,7 +91,7 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
   std::vector<NetworkRow> state_rows(batch * (L + 1));
   std::vector<NetworkRow> transition_rows(batch * L);
   for (int64_t b = 0; b < batch; ++b) {
-    const std::vector<State>& s = states[b];
+    const std::vector<State>& s = *states[b];
     const int64_t Tn = static_cast<int64_t>(s.size()) - 1;
     for (int64_t t = 0; t <= Tn; ++t) {
       state_rows[b * (L + 1) + t] = NetworkRow{tasks[b].get(), &s[t]};
@@ -149,7 +156,7 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
   for (int64_t b = 0; b < batch; ++b) {
     const Task& instance = *tasks[b];
     const Trajectory& traj = *trajectories[b];
-    const std::vector<State>& s = states[b];
+    const std::vector<State>& s = *states[b];
     const int64_t T = static_cast<int64_t>(traj.actions.size());
     const int64_t Tn = static_cast<int64_t>(s.size()) - 1;
     // Actions beyond this instance's own (a smaller graph) are invalid.

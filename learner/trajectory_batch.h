@@ -83,6 +83,9 @@ struct BatchInputs {
 // Validates every trajectory against the task of its instance (Task::Instance
 // and Task::Replay) and, when
 // `with_partial_energies`, that it carries T'+1 finite partial energies.
+// A trajectory that carries its states (Trajectory::states) is not replayed
+// again: they must be what Replay of its actions gave, as whoever attached
+// them replayed them.
 // INVALID_ARGUMENT names the offending trajectory. `pinned` allocates the
 // tensors in pinned memory, for a batch bound for a GPU; it needs a LibTorch
 // with CUDA and a device.

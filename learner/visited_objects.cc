@@ -5,9 +5,14 @@
 namespace ledgfn {
 
 absl::Status VisitedObjects::Add(const Task& task, const Trajectory& trajectory) {
-  absl::StatusOr<std::vector<State>> states = task.Replay(trajectory.actions);
-  if (!states.ok()) return states.status();
-  State& x = states->back();
+  State x;
+  if (trajectory.states != nullptr) {
+    x = trajectory.states->back();
+  } else {
+    absl::StatusOr<std::vector<State>> states = task.Replay(trajectory.actions);
+    if (!states.ok()) return states.status();
+    x = std::move(states->back());
+  }
   if (!keys_.insert(task.ObjectKey(x)).second) return absl::OkStatus();
   objects_.push_back(VisitedObject{std::move(x), trajectory.energy});
   return absl::OkStatus();

@@ -2,10 +2,10 @@
 // energies: the pool the paper's offline batches draw from (the reference
 // code's allXtoR: every object of every online batch, first visit kept).
 //
-// Contract: Add replays a trajectory's actions on the task (validated
-// trajectories only reach the learner, but a failing replay is returned, not
-// assumed away) and records its object x under task.ObjectKey(x) if it is
-// new. Draw returns n objects uniformly with replacement (the reference
+// Contract: Add replays a trajectory's actions on the task, unless it
+// carries its states (validated trajectories only reach the learner, but a
+// failing replay is returned, not assumed away), and records its object x
+// under task.ObjectKey(x) if it is new. Draw returns n objects uniformly with replacement (the reference
 // code's random.choices). Not thread-safe: the learner's round owns it.
 #ifndef LEDGFN_LEARNER_VISITED_OBJECTS_H_
 #define LEDGFN_LEARNER_VISITED_OBJECTS_H_

@@ -88,6 +88,8 @@ absl::StatusOr<std::vector<EvalRow>> RunEmbedded(
       std::max(options.batch_size, options.replay_batch_size));
   replay.seed = topts.seed + 17;
   replay.validation.max_abs_energy = topts.max_abs_energy;
+  // Validation replays each trajectory; the learner's batch reuses that.
+  replay.keep_replayed_states = true;
   auto buffer = ReplayBuffer::Create(task, replay);
   if (!buffer.ok()) return buffer.status();
 

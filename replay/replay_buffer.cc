@@ -210,9 +210,9 @@ absl::StatusOr<InsertOutcome> ReplayBuffer::Insert(
     absl::Time deadline, absl::FunctionRef<bool()> cancelled) {
   InsertOutcome outcome;
   // 1. Validation (outside the lock: replaying actions is the costly part).
-  if (absl::Status valid =
-          ValidateTrajectory(task_, view, options_.validation,
-                             &outcome.category, &outcome.terminal);
+  std::vector<State> visited;
+  if (absl::Status valid = ValidateTrajectory(task_, view, options_.validation,
+                                              &outcome.category, &visited);
       !valid.ok()) {
     {
       absl::MutexLock lock(&mu_);
@@ -225,10 +225,14 @@ absl::StatusOr<InsertOutcome> ReplayBuffer::Insert(
     outcome.status = valid;
     return outcome;
   }
+  outcome.terminal = visited.back();
 
   // Materialised outside the lock (decoding the wire form is O(size)); only
   // the view's key fields are read from here on.
   std::optional<Trajectory> decoded = materialize();
+  if (options_.keep_replayed_states) {
+    decoded->states = std::make_shared<const std::vector<State>>(std::move(visited));
+  }
   auto attempt = [&]() -> absl::StatusOr<bool> {
     absl::MutexLock lock(&mu_);
     // Never acknowledge (not even as a duplicate) what a failed journal

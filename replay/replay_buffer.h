@@ -113,6 +113,12 @@ struct ReplayBufferOptions {
   // Seed of the one engine every drawing selector uses: the same seed and
   // call sequence give the same draws.
   uint64_t seed = 0;
+  // Store each trajectory with the states its validation replayed
+  // (Trajectory::states) until a FRESH sample hands it out (Table keeps
+  // them until then): an in-process learner then builds its batch without
+  // replaying again. Off for the gRPC service, whose answers go on the wire
+  // without states and are validated again by the learner.
+  bool keep_replayed_states = false;
 
   // INVALID_ARGUMENT with the reason unless the constraints above hold.
   absl::Status Validate() const;

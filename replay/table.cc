@@ -229,7 +229,15 @@ std::vector<Table::Item> Table::TakeFresh(int n) {
   absl::MutexLock lock(&mu_);
   const int64_t count = std::min<int64_t>(n, next_key_ - fresh_cursor_);
   out.reserve(count);
-  for (int64_t i = 0; i < count; ++i) out.push_back(ItemAt(fresh_cursor_ + i));
+  for (int64_t i = 0; i < count; ++i) {
+    Slot& slot = slots_[(fresh_cursor_ + i) % capacity_];
+    out.push_back(Item{slot.key, slot.trajectory});
+    if (slot.trajectory->states != nullptr) {  // see the file comment
+      auto kept = std::make_shared<Trajectory>(*slot.trajectory);
+      kept->states = nullptr;
+      slot.trajectory = std::move(kept);
+    }
+  }
   fresh_cursor_ += count;
   return out;
 }

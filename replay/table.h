@@ -7,7 +7,10 @@
 //
 // Items are handed out as `std::shared_ptr<const Trajectory>`: eviction drops
 // the table's reference only, so a sampled item stays valid for as long as
-// the caller holds it.
+// the caller holds it. A trajectory inserted with its states
+// (Trajectory::states) keeps them until TakeFresh hands it out; the table
+// then holds a copy without them (states cost far more memory than actions,
+// and the on-policy consumer is the one that uses them).
 //
 // Selectors (the samplers draw with replacement; O(log capacity) per item or
 // better):
@@ -118,8 +121,8 @@ class Table {
   // The up to `n` oldest items that no TakeFresh call has returned yet, in
   // insertion (key) order, and advances the cursor past them. Items evicted
   // before being taken are skipped (and counted in fresh_evicted()). Taken
-  // items stay in the table for the samplers. Empty if n <= 0 or nothing is
-  // fresh.
+  // items stay in the table for the samplers, without their states (see the
+  // file comment). Empty if n <= 0 or nothing is fresh.
   std::vector<Item> TakeFresh(int n) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Every live item, oldest first, and the key TakeFresh would return next,

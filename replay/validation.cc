@@ -48,7 +48,8 @@ absl::string_view RejectCategoryName(RejectCategory category) {
 
 absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
                                 const ValidationLimits& limits,
-                                RejectCategory* category, State* terminal) {
+                                RejectCategory* category,
+                                std::vector<State>* visited) {
   if (t.task != task.name()) {
     // Bound the echoed name: the reason goes back on the wire and into logs.
     constexpr size_t kMaxEcho = 64;
@@ -106,7 +107,7 @@ absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
       return Reject(RejectCategory::kPartialEnergies, category,
                     "partial energies are required but missing");
     }
-    if (terminal != nullptr) *terminal = std::move(states->back());
+    if (visited != nullptr) *visited = *std::move(states);
     return absl::OkStatus();
   }
   // states holds s_0..s_{T'}: T' + 1 of them.
@@ -131,7 +132,7 @@ absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
                                      limits.max_abs_energy));
     }
   }
-  if (terminal != nullptr) *terminal = std::move(states->back());
+  if (visited != nullptr) *visited = *std::move(states);
   return absl::OkStatus();
 }
 

@@ -73,15 +73,16 @@ absl::string_view RejectCategoryName(RejectCategory category);
 // OK iff `t` is valid for `task` under `limits` (see the file comment);
 // otherwise INVALID_ARGUMENT with a short reason naming the problem, and,
 // when `category` is not null, *category is set to the failing check's
-// category (it is left untouched on OK). When `terminal` is not null and
-// `t` is valid, *terminal is the object x the actions reach (so a caller
-// that tracks objects need not replay them again). Never crashes on any
+// category (it is left untouched on OK). When `visited` is not null and `t`
+// is valid, *visited is the states s_0..s_{T'} the actions reach, the object
+// x last (so a caller that tracks objects or builds batches need not replay
+// them again). Never crashes on any
 // input; work is O(number of actions + partial energies) after the length
 // check.
 absl::Status ValidateTrajectory(const Task& task, const TrajectoryView& t,
                                 const ValidationLimits& limits,
                                 RejectCategory* category = nullptr,
-                                State* terminal = nullptr);
+                                std::vector<State>* visited = nullptr);
 
 }  // namespace ledgfn
 

@@ -45,6 +45,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "common/energy_bound.h"
+#include "common/state.h"
 
 namespace ledgfn {
 
@@ -53,8 +54,6 @@ class BackwardDynamics;
 class GraphStates;
 class InstanceFamily;
 class ObjectMetrics;
-
-using State = std::vector<int32_t>;
 
 // Per-task training defaults (DESIGN §3, "reference settings"). The values
 // below are the hypergrid and set reference settings; tasks override fields.

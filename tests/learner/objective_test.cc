@@ -234,6 +234,36 @@ TEST_F(ObjectiveTest, FullSpanOfAnyCreditsIsTrajectoryBalanceWithSummedCredits) 
   EXPECT_NEAR(sub, tb, 1e-4 * std::max(1.0, tb));
 }
 
+// A trajectory that carries its states (the learner's replay source attaches
+// what validation replayed) is not replayed again: the batch is built from
+// the states it carries. Shown with states that are legal but not those of
+// its actions, which only a builder that reads them can pick up.
+TEST(TrajectoryBatchTest, CarriedStatesAreUsedInsteadOfReplaying) {
+  HypergridTask task(2, 3, 0.1, 0.5, 2.0);
+  Trajectory x_first, y_first;
+  x_first.actions = {0, 1, 2};  // (0,0) (1,0) (1,1)
+  y_first.actions = {1, 0, 2};  // (0,0) (0,1) (1,1)
+  x_first.energy = y_first.energy = task.Energy({1, 1});
+  Trajectory carrier = x_first;
+  carrier.states = std::make_shared<const std::vector<State>>(
+      *task.Replay(y_first.actions));
+  auto features = [&task](const Trajectory& t) {
+    return BuildTrajectoryBatch(task, {&t}, false)->states.features;
+  };
+  ASSERT_FALSE(torch::equal(features(x_first), features(y_first)));
+  EXPECT_TRUE(torch::equal(features(carrier), features(y_first)));
+  // With the states of its own actions, the batch is the replayed one.
+  carrier.states = std::make_shared<const std::vector<State>>(
+      *task.Replay(x_first.actions));
+  const TrajectoryBatch carried = *BuildTrajectoryBatch(task, {&carrier}, false);
+  const TrajectoryBatch replayed = *BuildTrajectoryBatch(task, {&x_first}, false);
+  EXPECT_TRUE(torch::equal(carried.states.features, replayed.states.features));
+  EXPECT_TRUE(torch::equal(carried.transitions.features, replayed.transitions.features));
+  EXPECT_TRUE(torch::equal(carried.forward_mask, replayed.forward_mask));
+  EXPECT_TRUE(torch::equal(carried.backward_mask, replayed.backward_mask));
+  EXPECT_TRUE(torch::equal(carried.uniform_log_pb, replayed.uniform_log_pb));
+}
+
 TEST(DecompositionLossTest, FixedMaskByHand) {
   HypergridTask task(2, 4, 0.1, 0.5, 2.0);
   Trajectory a, b;

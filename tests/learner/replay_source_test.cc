@@ -74,6 +74,26 @@ TEST(ReplaySourceTest, ValidAnswersAreDecoded) {
   EXPECT_EQ((*batch)[0]->actions, std::vector<int32_t>{task->stop_action()});
 }
 
+// Validation replays each answer; the states it got travel with the
+// trajectory, so the learner replays it once (common/trajectory.h).
+TEST(ReplaySourceTest, AnswersCarryTheStatesTheirValidationReplayed) {
+  auto task = Hypergrid();
+  proto::SampleResponse answer;
+  proto::Trajectory& t = *answer.add_trajectories();
+  t.set_task(task->name());
+  for (int a : {0, 1, 0, task->stop_action()}) t.add_actions(a);
+  t.set_energy(task->Energy({2, 1}));
+  *answer.add_trajectories() = StopAtOrigin(*task);
+  auto batch = BatchFrom(*task, answer);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->size(), 2u);
+  for (const TrajectoryRef& r : *batch) {
+    ASSERT_NE(r->states, nullptr);
+    EXPECT_EQ(*r->states, *task->Replay(r->actions));
+  }
+  EXPECT_EQ((*batch)[0]->states->back(), (State{2, 1}));
+}
+
 TEST(ReplaySourceTest, TrajectoriesOfAnotherTaskAreDataLoss) {
   auto task = Hypergrid();
   proto::SampleResponse answer;

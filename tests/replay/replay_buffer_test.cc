@@ -1,6 +1,7 @@
 // The replay core (replay/replay_buffer.h) in process: the limiter's bound
 // under concurrent inserters, evictions counted by the limiter, and the one
-// policy-batch selection.
+// policy-batch selection, and the replayed states an in-process learner
+// reuses.
 #include "replay/replay_buffer.h"
 
 #include <gtest/gtest.h>
@@ -22,8 +23,10 @@ bool Never() { return false; }
 
 std::unique_ptr<ReplayBuffer> MakeBuffer(const Task& task, int64_t capacity,
                                          int64_t min_size,
-                                         double error_buffer) {
+                                         double error_buffer,
+                                         bool keep_replayed_states = false) {
   ReplayBufferOptions o;
+  o.keep_replayed_states = keep_replayed_states;
   o.table.capacity = capacity;
   o.limiter.samples_per_insert = 1.0;
   o.limiter.min_size_to_sample = min_size;
@@ -233,6 +236,53 @@ TEST(ReplayBufferTest, PolicyBatchIsFreshThenReplayed) {
                    ->SamplePolicyBatch(fresh, 1, Selector::kFresh,
                                        absl::InfiniteFuture(), Never)
                    .ok());
+}
+
+// keep_replayed_states (the embedded run's): a FRESH sample hands each
+// trajectory out with the states validation replayed, so the learner does
+// not replay it again; the table then keeps it without them, so later draws
+// (and the table's memory) carry actions only. Off (the gRPC service's):
+// nothing carries states.
+TEST(ReplayBufferTest, FreshItemsCarryTheirReplayedStatesOnce) {
+  const Task& task = SharedBagTask();
+  for (const bool keep : {true, false}) {
+    auto buffer = MakeBuffer(task, 8, 1, 8.0, keep);
+    for (int i = 0; i < 3; ++i) {
+      auto outcome = InsertOne(*buffer, ValidBagTrajectory(task, i),
+                               absl::InfiniteFuture());
+      ASSERT_TRUE(outcome.ok() && outcome->status.ok());
+    }
+    SampleSpec window;
+    window.selector = Selector::kNewestWindow;
+    window.window = 3;
+    window.count = 16;
+    // Before a FRESH sample, every draw shares the stored trajectory.
+    auto before = buffer->Sample(window, absl::InfiniteFuture(), Never);
+    ASSERT_TRUE(before.ok()) << before.status();
+    for (const TrajectoryRef& t : before->trajectories) {
+      EXPECT_EQ(t->states != nullptr, keep);
+    }
+    SampleSpec fresh;
+    fresh.selector = Selector::kFresh;
+    fresh.count = 3;
+    auto taken = buffer->Sample(fresh, absl::InfiniteFuture(), Never);
+    ASSERT_TRUE(taken.ok()) << taken.status();
+    ASSERT_EQ(taken->trajectories.size(), 3u);
+    for (const TrajectoryRef& t : taken->trajectories) {
+      if (!keep) {
+        EXPECT_EQ(t->states, nullptr);
+        continue;
+      }
+      ASSERT_NE(t->states, nullptr);
+      EXPECT_EQ(*t->states, *task.Replay(t->actions));
+    }
+    auto after = buffer->Sample(window, absl::InfiniteFuture(), Never);
+    ASSERT_TRUE(after.ok()) << after.status();
+    for (const TrajectoryRef& t : after->trajectories) {
+      EXPECT_EQ(t->states, nullptr);
+      EXPECT_EQ(t->actions, taken->trajectories[t->sequence]->actions);
+    }
+  }
 }
 
 }  // namespace
