@@ -218,19 +218,41 @@ void BM_PotentialStep(benchmark::State& state) {
 }
 BENCHMARK(BM_PotentialStep)->Args({32, 16})->Args({32, 256})->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The pool's trajectories carrying the states a replay gives, as the
+// learner's validation attaches them (common/trajectory.h).
+const std::vector<TrajectoryRef>& CarryingPool() {
+  static const std::vector<TrajectoryRef>* pool = [] {
+    auto* out = new std::vector<TrajectoryRef>;
+    for (const TrajectoryRef& r : Pool()) {
+      auto t = std::make_shared<Trajectory>(*r);
+      t->states = std::make_shared<const std::vector<State>>(*Bag().Replay(t->actions));
+      out->push_back(std::move(t));
+    }
+    return out;
+  }();
+  return *pool;
+}
+
 // Turning trajectories into padded tensors (learner/trajectory_batch.h),
-// which every step of either kind starts with. Arg: trajectories.
+// which every step of either kind starts with. Args: trajectories; 1 if
+// they carry their states (no replay), 0 if the builder replays them.
 void BM_BuildBatch(benchmark::State& state) {
-  PoolSource source(static_cast<int>(state.range(0)));
+  const int n = static_cast<int>(state.range(0));
+  const std::vector<TrajectoryRef>& pool = state.range(1) ? CarryingPool() : Pool();
+  std::mt19937_64 rng(1);
+  std::uniform_int_distribution<int> pick(0, kPoolSize - 1);
   for (auto _ : state) {
-    std::vector<TrajectoryRef> refs = source.Draw(static_cast<int>(state.range(0)));
     std::vector<const Trajectory*> ptrs;
-    for (const auto& r : refs) ptrs.push_back(r.get());
+    for (int i = 0; i < n; ++i) ptrs.push_back(pool[pick(rng)].get());
     auto batch = BuildTrajectoryBatch(Bag(), ptrs, /*with_partial_energies=*/false);
     if (!batch.ok()) state.SkipWithError(std::string(batch.status().message()).c_str());
   }
 }
-BENCHMARK(BM_BuildBatch)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_BuildBatch)
+    ->ArgsProduct({{32, 64}, {0, 1}})
+    ->ArgNames({"batch", "carried"})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 void BM_Gemm(benchmark::State& state) {
   ConfigureCompute(1);  // the one-thread bound, whatever --threads
