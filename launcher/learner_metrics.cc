@@ -81,7 +81,9 @@ LearnerMetrics::LearnerMetrics(prometheus::Registry& r, const std::string& task,
                        {{"task", task}, {"objective", objective}})),
       dropped_nonfinite_energy_(AddDropped(r, task, objective, "nonfinite_energy")),
       dropped_out_of_range_(AddDropped(r, task, objective, "energy_out_of_range")),
-      dropped_nonfinite_loss_(AddDropped(r, task, objective, "nonfinite_loss")) {}
+      dropped_nonfinite_loss_(AddDropped(r, task, objective, "nonfinite_loss")),
+      dropped_inconsistent_energy_(
+          AddDropped(r, task, objective, "inconsistent_energy")) {}
 
 void LearnerMetrics::OnRound(const RoundStats& stats, int64_t version,
                              double publish_seconds) {
@@ -99,6 +101,7 @@ void LearnerMetrics::OnRound(const RoundStats& stats, int64_t version,
   AdvanceCounter(dropped_nonfinite_energy_, stats.dropped.nonfinite_energy);
   AdvanceCounter(dropped_out_of_range_, stats.dropped.energy_out_of_range);
   AdvanceCounter(dropped_nonfinite_loss_, stats.dropped.nonfinite_loss);
+  AdvanceCounter(dropped_inconsistent_energy_, stats.dropped.inconsistent_energy);
 }
 
 void LearnerMetrics::OnEval(const EvalRow& row) {

@@ -52,6 +52,7 @@ class LearnerMetrics {
   prometheus::Counter& dropped_nonfinite_energy_;
   prometheus::Counter& dropped_out_of_range_;
   prometheus::Counter& dropped_nonfinite_loss_;
+  prometheus::Counter& dropped_inconsistent_energy_;
 };
 
 }  // namespace ledgfn

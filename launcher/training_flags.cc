@@ -3,6 +3,7 @@
 // network shape and the objective's needs).
 #include "launcher/training_flags.h"
 
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <string>
@@ -71,6 +72,14 @@ ABSL_FLAG(bool, reference_optimizer_side_effect, false,
           "paper's code, where each r_phi step also applies a zero-gradient "
           "Adam step (momentum only) to the policy, log-flow and log Z "
           "(docs/results.md measures what it does).");
+ABSL_FLAG(double, max_energy_disagreement, -1,
+          "Drop a trajectory whose energy differs by more than this from "
+          "what most earlier trajectories reaching the same object reported "
+          "(counted as dropped, reason inconsistent_energy): a wrong energy "
+          "inside --max_abs_energy, on an object seen before. For oracles "
+          "that give one object one energy, as every built-in one does: 0 "
+          "asks for exact agreement. Negative: off (the default). Costs an "
+          "object key per trajectory used (a canonical SMILES on molecules).");
 // Optimisation.
 ABSL_FLAG(std::optional<int>, batch_size, std::nullopt,
           "Fresh trajectories per policy step. Default: the task's.");
@@ -208,6 +217,10 @@ absl::StatusOr<EmbeddedOptions> TrainingOptionsFromFlags(const Task& task) {
   absl::StatusOr<double> bound = MaxAbsEnergyFromFlags(task);
   if (!bound.ok()) return bound.status();
   t.max_abs_energy = *bound;
+  t.max_energy_disagreement = absl::GetFlag(FLAGS_max_energy_disagreement);
+  if (std::isnan(t.max_energy_disagreement)) {
+    return absl::InvalidArgumentError("--max_energy_disagreement is NaN");
+  }
   auto architecture = ParsePolicyArchitecture(
       absl::GetFlag(FLAGS_policy_network).value_or(paper ? "state_pair" : "shared"));
   if (!architecture.ok()) {

@@ -16,6 +16,7 @@
 #include "learner/grad_clip.h"
 #include "learner/policy_loss.h"
 #include "learner/torch_status.h"
+#include "tasks/instance_family.h"
 
 namespace ledgfn {
 
@@ -74,6 +75,9 @@ absl::Status TrainerOptions::Validate() const {
     return absl::InvalidArgumentError(
         "reward exponent annealing steps must be >= 0");
   }
+  if (std::isnan(max_energy_disagreement)) {
+    return absl::InvalidArgumentError("the energy disagreement bound is NaN");
+  }
   return ValidateEnergyBound(max_abs_energy, "the energy bound");
 }
 
@@ -92,6 +96,9 @@ Trainer::Trainer(const Task& task, const TrainerOptions& options)
       conditional_log_z_(task.instances() != nullptr),
       last_conditional_log_z_(std::numeric_limits<double>::quiet_NaN()),
       rng_(options.seed) {
+  if (options.max_energy_disagreement >= 0) {
+    consensus_ = std::make_unique<EnergyConsensus>(options.max_energy_disagreement);
+  }
   torch::manual_seed(options.seed);
   policy_ = PolicyNet(PolicyNetOptionsFor(task, options.hidden, options.layers,
                                           options.policy_architecture));
@@ -174,6 +181,13 @@ std::vector<TrajectoryRef> Trainer::WithUsableEnergies(
     const EnergyProblem problem = CheckTrajectoryEnergies(
         t->energy, t->partial_energies, options_.max_abs_energy, &reason);
     if (problem == EnergyProblem::kOk) {
+      if (consensus_ != nullptr && !EnergyAgrees(*t)) {
+        CountDrop(dropped_.inconsistent_energy, "inconsistent_energy", *t,
+                  absl::StrFormat("energy %g is outvoted by earlier reports of "
+                                  "its object",
+                                  t->energy));
+        continue;
+      }
       usable.push_back(t);
       continue;
     }
@@ -182,6 +196,21 @@ std::vector<TrajectoryRef> Trainer::WithUsableEnergies(
               EnergyProblemName(problem), *t, reason);
   }
   return usable;
+}
+
+bool Trainer::EnergyAgrees(const Trajectory& t) {
+  // What cannot be replayed is the batch builder's to report.
+  absl::StatusOr<std::shared_ptr<const Task>> instance = InstanceOf(task_, t.instance);
+  if (!instance.ok()) return true;
+  std::vector<State> replayed;
+  if (t.states == nullptr) {
+    absl::StatusOr<std::vector<State>> states = (*instance)->Replay(t.actions);
+    if (!states.ok()) return true;
+    replayed = *std::move(states);
+  }
+  const State& x = t.states != nullptr ? t.states->back() : replayed.back();
+  return consensus_->Report(
+      absl::StrCat(t.instance.ToString(), "/", (*instance)->ObjectKey(x)), t.energy);
 }
 
 absl::StatusOr<Trainer::IsolatedLoss> Trainer::LossWithoutBadTrajectories(

@@ -24,6 +24,9 @@
 //   * when a loss is not finite, the trajectories whose own loss terms are
 //     not finite are dropped and the loss is computed again on the rest, so
 //     it equals the loss of the batch without them;
+//   * with `max_energy_disagreement` >= 0, a trajectory whose energy the
+//     earlier reports of its object outvote (energy_consensus.h) is dropped:
+//     a wrong energy inside the bound, on an object seen before;
 // each drop counted by reason (DroppedTrajectories) and the first ones
 // logged with their keys. Only a step with nothing finite left is skipped and
 // counted (it never reaches the optimizer).
@@ -57,6 +60,7 @@
 #include "tasks/task.h"
 #include "learner/backward_sampler.h"
 #include "learner/dropped_trajectories.h"
+#include "learner/energy_consensus.h"
 #include "learner/objective.h"
 #include "learner/protocol.h"
 #include "learner/trajectory_batch.h"
@@ -117,6 +121,11 @@ struct TrainerOptions {
   // The energy bound (common/energy_bound.h): the task's default or
   // --max_abs_energy.
   double max_abs_energy = kLargestEnergyBound;
+  // >= 0: drop a trajectory whose energy differs by more than this from the
+  // consensus of the earlier reports of its object (energy_consensus.h);
+  // for oracles that are functions of the object, as every built-in one is.
+  // < 0: off. NaN is refused.
+  double max_energy_disagreement = -1;
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
 
@@ -215,6 +224,8 @@ class Trainer {
       const std::vector<TrajectoryRef>& refs);
   void CountDrop(int64_t& counter, absl::string_view reason,
                  const Trajectory& t, absl::string_view detail);
+  // Reports t's energy to consensus_ (non-null); false if it is outvoted.
+  bool EnergyAgrees(const Trajectory& t);
 
   Trainer(const Task& task, const TrainerOptions& options);
   absl::StatusOr<TrajectoryBatch> Prepare(const std::vector<TrajectoryRef>& refs,
@@ -251,6 +262,9 @@ class Trainer {
   int64_t step_ = 0;
   int64_t skipped_ = 0;
   DroppedTrajectories dropped_;
+  // Set iff max_energy_disagreement >= 0. Not in checkpoints: a resumed
+  // learner gathers reports afresh.
+  std::unique_ptr<EnergyConsensus> consensus_;
 };
 
 }  // namespace ledgfn

@@ -253,13 +253,18 @@ TEST_F(DistributedTest, PaperProtocolTrainsTwoStepsARoundAcrossProcesses) {
 //            inside the bound, +-(10 - 0.01): accepted, as the replay cannot
 //            tell them from right answers. They are wrong rewards, which
 //            cost accuracy (docs/reliability.md has the measured cost), but
-//            nothing stalls: no step skipped, no nan or inf anywhere.
+//            nothing stalls: no step skipped, no nan or inf anywhere. With
+//            --max_energy_disagreement=0 the learner drops those whose
+//            object earlier reports outvote (learner/energy_consensus.h):
+//            nearly all of them, as the 64 objects recur, and training
+//            reaches the threshold within 10% more rounds again.
 enum class Poison { kClean, kAbsurd, kMixed };
 
 struct BadEnergyRun {
   int rounds_to_threshold = -1;  // first evaluation with L1 <= threshold
   int64_t rejected_out_of_range = -1;  // the replay's metric
   double skipped_steps = -1;
+  double dropped = -1;  // the learner's dropped_trajectories, at the end
   std::string csv;
 };
 
@@ -300,7 +305,8 @@ class BadEnergyTest : public DistributedTest {
     return out;
   }
 
-  BadEnergyRun Run(Poison poison, int rounds, double threshold) {
+  BadEnergyRun Run(Poison poison, int rounds, double threshold,
+                   const std::vector<std::string>& learner_extra = {}) {
     BadEnergyRun result;
     TaskOptions options;
     options.name = "hypergrid";
@@ -352,10 +358,13 @@ class BadEnergyTest : public DistributedTest {
                                                       : 0;
     EXPECT_EQ(rejected, absurd);
 
-    auto learner = StartLearner({"--task=hypergrid", "--hypergrid_dim=2",
-                                 "--objective=subtb", "--hidden=64",
-                                 "--rounds=" + std::to_string(rounds),
-                                 "--eval_every=10", "--publish_every=1000"});
+    std::vector<std::string> learner_flags = {
+        "--task=hypergrid", "--hypergrid_dim=2", "--objective=subtb",
+        "--hidden=64", "--rounds=" + std::to_string(rounds), "--eval_every=10",
+        "--publish_every=1000"};
+    learner_flags.insert(learner_flags.end(), learner_extra.begin(),
+                         learner_extra.end());
+    auto learner = StartLearner(learner_flags);
     EXPECT_EQ(learner->Wait(std::chrono::seconds(240)), 0) << learner->log();
     std::smatch m;
     const std::string metrics = Scrape(replay_metrics);
@@ -372,7 +381,10 @@ class BadEnergyTest : public DistributedTest {
         break;
       }
     }
-    if (!rows.empty()) result.skipped_steps = rows.back().at("skipped_steps");
+    if (!rows.empty()) {
+      result.skipped_steps = rows.back().at("skipped_steps");
+      result.dropped = rows.back().at("dropped_trajectories");
+    }
     EXPECT_EQ(result.rejected_out_of_range, absurd);
     EXPECT_EQ(result.csv.find("nan"), std::string::npos) << result.csv;
     EXPECT_EQ(result.csv.find("inf"), std::string::npos) << result.csv;
@@ -386,17 +398,26 @@ TEST_F(BadEnergyTest, AbsurdEnergiesCostTheirTrajectoriesNotTheRun) {
   const BadEnergyRun clean = Run(Poison::kClean, kRounds, kThreshold);
   const BadEnergyRun absurd = Run(Poison::kAbsurd, kRounds, kThreshold);
   const BadEnergyRun mixed = Run(Poison::kMixed, kRounds, kThreshold);
+  const BadEnergyRun outvoted = Run(Poison::kMixed, kRounds, kThreshold,
+                                    {"--max_energy_disagreement=0"});
   std::printf("rounds to exact L1 <= %.2f: clean %d, 2%% absurd (rejected) %d, "
-              "1%% absurd + 1%% just inside the bound %d\n",
+              "1%% absurd + 1%% just inside the bound %d, the same with "
+              "--max_energy_disagreement=0 %d (%.0f dropped)\n",
               kThreshold, clean.rounds_to_threshold, absurd.rounds_to_threshold,
-              mixed.rounds_to_threshold);
+              mixed.rounds_to_threshold, outvoted.rounds_to_threshold,
+              outvoted.dropped);
   ASSERT_GT(clean.rounds_to_threshold, 0) << clean.csv;
   ASSERT_GT(absurd.rounds_to_threshold, 0) << absurd.csv;
   EXPECT_LE(absurd.rounds_to_threshold, 1.1 * clean.rounds_to_threshold);
   // Wrong rewards inside the bound slow training down, but it goes on.
   ASSERT_GT(mixed.rounds_to_threshold, 0) << mixed.csv;
   EXPECT_LE(mixed.rounds_to_threshold, 2 * clean.rounds_to_threshold);
-  for (const BadEnergyRun* run : {&clean, &absurd, &mixed}) {
+  // Outvoted by the earlier reports of their objects, they are dropped.
+  ASSERT_GT(outvoted.rounds_to_threshold, 0) << outvoted.csv;
+  EXPECT_LE(outvoted.rounds_to_threshold, 1.1 * clean.rounds_to_threshold);
+  EXPECT_GT(outvoted.dropped, 0);
+  EXPECT_EQ(clean.dropped, 0);
+  for (const BadEnergyRun* run : {&clean, &absurd, &mixed, &outvoted}) {
     EXPECT_EQ(run->skipped_steps, 0);
   }
 }

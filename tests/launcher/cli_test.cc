@@ -77,6 +77,7 @@ INSTANTIATE_TEST_SUITE_P(
                        "--reward_exponent_anneal_steps=0", "must be > 0"),
         std::make_pair("--max_abs_energy=0", "--max_abs_energy must be in (0, 700]"),
         std::make_pair("--max_abs_energy=1e9", "--max_abs_energy must be in (0, 700]"),
+        std::make_pair("--max_energy_disagreement=nan", "--max_energy_disagreement is NaN"),
         std::make_pair("--policy_network=cnn", "unknown policy network"),
         std::make_pair("--bag_features=paper", "unknown bag features"),
         std::make_pair("--grad_clip=-1", "gradient clip"),
@@ -106,7 +107,7 @@ TEST(CliTest, HelpDocumentsEveryFlag) {
         "offline_batch_size", "potential_window_batches",
         "potential_on_policy_batch", "led_loss_length_squared", "log_z_init",
         "log_z_min", "grad_clip", "reference_optimizer_side_effect",
-        "max_abs_energy"}) {
+        "max_abs_energy", "max_energy_disagreement"}) {
     EXPECT_NE(r.output.find(std::string("--") + flag), std::string::npos)
         << flag;
   }

@@ -2,7 +2,8 @@
 // learner/trainer.h): a trajectory with an unusable energy, or whose loss
 // terms are not finite, is dropped and the step trains on the rest, with
 // exactly the loss and the update of the batch without it; a step is skipped
-// only when nothing is left. Also: metrics.csv never holds nan or inf, and
+// only when nothing is left; with --max_energy_disagreement, a wrong energy
+// inside the bound that earlier reports outvote is dropped too. Also: metrics.csv never holds nan or inf, and
 // the object tracker never takes a non-finite energy.
 #include <algorithm>
 #include <cmath>
@@ -147,6 +148,49 @@ TEST_F(BadEnergyTest, NonfiniteLossTermsAreDroppedAndTheRestTrains) {
   EXPECT_EQ((*with)->dropped().total(), 4);
 }
 
+// A wrong energy inside the bound, on an object seen before: with
+// max_energy_disagreement >= 0 the earlier reports outvote it and it is
+// dropped, so the step is the step of the batch without it. Off (the
+// default), it trains. A wrong first report cannot be refuted: it trains.
+TEST_F(BadEnergyTest, AnEnergyOutvotedByEarlierReportsIsDroppedInsideTheBound) {
+  // {1, 0, 0, 2} reaches Good()[0]'s object, the bag {a, a, b}.
+  const double truth = task_.Energy(task_.Replay({1, 0, 0, 2})->back());
+  const auto wrong = MakeTrajectory(task_, {1, 0, 0, 2}, truth - 3, 99);
+  for (Objective objective : {Objective::kSubTB, Objective::kLEDSubTB}) {
+    SCOPED_TRACE(ObjectiveName(objective));
+    TrainerOptions options = Options(objective);
+    options.max_energy_disagreement = 0;
+    auto with = Trainer::Create(task_, options);
+    auto without = Trainer::Create(task_, options);
+    auto off = Trainer::Create(task_, Options(objective));
+    ASSERT_TRUE(with.ok() && without.ok() && off.ok());
+    auto a = (*with)->PolicyStep(With(Good(), wrong));
+    auto b = (*without)->PolicyStep(Good());
+    auto c = (*off)->PolicyStep(With(Good(), wrong));
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+    EXPECT_EQ(*a, *b);  // the loss of the batch without it
+    ExpectSameParameters(**with, **without);
+    EXPECT_EQ((*with)->dropped().inconsistent_energy, 1);
+    EXPECT_EQ((*with)->dropped().total(), 1);
+    EXPECT_NE(*c, *b);  // off: it trains
+    EXPECT_EQ((*off)->dropped().total(), 0);
+    // r_phi's step too.
+    auto pa = (*with)->PotentialStep(With(Good(), wrong));
+    auto pb = (*without)->PotentialStep(Good());
+    ASSERT_TRUE(pa.ok() && pb.ok());
+    EXPECT_EQ(*pa, *pb);
+    ExpectSameParameters(**with, **without);
+    EXPECT_EQ((*with)->dropped().inconsistent_energy, 2);
+  }
+  // The first report of an object cannot be refuted.
+  TrainerOptions options = Options(Objective::kSubTB);
+  options.max_energy_disagreement = 0;
+  auto fresh = Trainer::Create(task_, options);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE((*fresh)->PolicyStep({wrong}).ok());
+  EXPECT_EQ((*fresh)->dropped().total(), 0);
+}
+
 // With nothing usable left the step is skipped: NaN, counted, no update.
 TEST_F(BadEnergyTest, AStepIsSkippedOnlyWhenNothingIsLeft) {
   auto trainer = Trainer::Create(task_, Options(Objective::kSubTB));
@@ -172,6 +216,9 @@ TEST(TrainerOptionsTest, TheEnergyBoundMustBeInRange) {
     o.max_abs_energy = bound;
     EXPECT_FALSE(Trainer::Create(task, o).ok()) << bound;
   }
+  TrainerOptions o = Options(Objective::kSubTB);
+  o.max_energy_disagreement = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_FALSE(Trainer::Create(task, o).ok());
 }
 
 // Each task's documented default bound: twice its own largest |E|, >= 10.
