@@ -74,12 +74,11 @@ ABSL_FLAG(bool, reference_optimizer_side_effect, false,
           "(docs/results.md measures what it does).");
 ABSL_FLAG(double, max_energy_disagreement, -1,
           "Drop a trajectory whose energy differs by more than this from "
-          "what most earlier trajectories reaching the same object reported "
-          "(counted as dropped, reason inconsistent_energy): a wrong energy "
-          "inside --max_abs_energy, on an object seen before. For oracles "
-          "that give one object one energy, as every built-in one does: 0 "
-          "asks for exact agreement. Negative: off (the default). Costs an "
-          "object key per trajectory used (a canonical SMILES on molecules).");
+          "what most earlier trajectories reaching the same terminal state "
+          "reported (counted as dropped, reason inconsistent_energy): a wrong "
+          "energy inside --max_abs_energy, on a state seen before. For "
+          "oracles that give one state one energy, as every built-in one "
+          "does: 0 asks for exact agreement. Negative: off (the default).");
 // Optimisation.
 ABSL_FLAG(std::optional<int>, batch_size, std::nullopt,
           "Fresh trajectories per policy step. Default: the task's.");

@@ -4,20 +4,23 @@
 
 namespace ledgfn {
 
-bool EnergyConsensus::Report(const std::string& key, double energy) {
+bool EnergyConsensus::Report(const std::string& key, double energy,
+                             double* consensus) {
   auto [it, inserted] = objects_.try_emplace(key, Candidate{energy, 1});
-  if (inserted) return true;
   Candidate& c = it->second;
-  if (std::fabs(energy - c.energy) <= tolerance_) {
+  bool agrees = true;
+  if (inserted) {
+    // The first report.
+  } else if (std::fabs(energy - c.energy) <= tolerance_) {
     ++c.votes;
-    return true;
-  }
-  if (c.votes == 0) {  // the earlier reports cancelled out: this one leads
+  } else if (c.votes == 0) {  // the earlier reports cancelled out: this one leads
     c = Candidate{energy, 1};
-    return true;
+  } else {
+    --c.votes;
+    agrees = false;
   }
-  --c.votes;
-  return false;
+  if (consensus != nullptr) *consensus = c.energy;
+  return agrees;
 }
 
 }  // namespace ledgfn

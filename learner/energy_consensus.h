@@ -2,7 +2,8 @@
 // object (issue 21): an oracle is a function, so every trajectory that
 // reaches x must report the same E(x). An energy inside the bound
 // (common/energy_bound.h) but wrong cannot be told from a right one when x
-// is seen once; when x is seen again, the reports outvote it.
+// is seen once; when x is seen again, the reports outvote it. The learner
+// keys objects by the terminal state itself (learner/trainer.h).
 //
 // Contract: Report(key, E) counts one report for the object `key` and says
 // whether E agrees, within `tolerance`, with the object's consensus energy
@@ -28,7 +29,9 @@ class EnergyConsensus {
   // Precondition: tolerance >= 0 (0: reports must agree exactly).
   explicit EnergyConsensus(double tolerance) : tolerance_(tolerance) {}
 
-  bool Report(const std::string& key, double energy);
+  // `consensus`, if not null, receives the object's consensus energy after
+  // the report.
+  bool Report(const std::string& key, double energy, double* consensus = nullptr);
   int64_t num_objects() const { return static_cast<int64_t>(objects_.size()); }
 
  private:

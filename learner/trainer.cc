@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "learner/balance_loss.h"
@@ -181,11 +182,12 @@ std::vector<TrajectoryRef> Trainer::WithUsableEnergies(
     const EnergyProblem problem = CheckTrajectoryEnergies(
         t->energy, t->partial_energies, options_.max_abs_energy, &reason);
     if (problem == EnergyProblem::kOk) {
-      if (consensus_ != nullptr && !EnergyAgrees(*t)) {
+      double consensus = 0;
+      if (consensus_ != nullptr && !EnergyAgrees(*t, &consensus)) {
         CountDrop(dropped_.inconsistent_energy, "inconsistent_energy", *t,
-                  absl::StrFormat("energy %g is outvoted by earlier reports of "
-                                  "its object",
-                                  t->energy));
+                  absl::StrFormat("energy %.17g, where earlier reports of its "
+                                  "object say %.17g",
+                                  t->energy, consensus));
         continue;
       }
       usable.push_back(t);
@@ -198,7 +200,7 @@ std::vector<TrajectoryRef> Trainer::WithUsableEnergies(
   return usable;
 }
 
-bool Trainer::EnergyAgrees(const Trajectory& t) {
+bool Trainer::EnergyAgrees(const Trajectory& t, double* consensus) {
   // What cannot be replayed is the batch builder's to report.
   absl::StatusOr<std::shared_ptr<const Task>> instance = InstanceOf(task_, t.instance);
   if (!instance.ok()) return true;
@@ -208,9 +210,13 @@ bool Trainer::EnergyAgrees(const Trajectory& t) {
     if (!states.ok()) return true;
     replayed = *std::move(states);
   }
+  // Keyed by the state x itself, not Task::ObjectKey: E is a function of x,
+  // and two states can be one object (the sEH proxy scores one molecule
+  // built from different fragment trees differently).
   const State& x = t.states != nullptr ? t.states->back() : replayed.back();
   return consensus_->Report(
-      absl::StrCat(t.instance.ToString(), "/", (*instance)->ObjectKey(x)), t.energy);
+      absl::StrCat(t.instance.ToString(), "/", absl::StrJoin(x, ",")), t.energy,
+      consensus);
 }
 
 absl::StatusOr<Trainer::IsolatedLoss> Trainer::LossWithoutBadTrajectories(

@@ -25,8 +25,8 @@
 //     not finite are dropped and the loss is computed again on the rest, so
 //     it equals the loss of the batch without them;
 //   * with `max_energy_disagreement` >= 0, a trajectory whose energy the
-//     earlier reports of its object outvote (energy_consensus.h) is dropped:
-//     a wrong energy inside the bound, on an object seen before;
+//     earlier reports of its terminal state outvote (energy_consensus.h) is
+//     dropped: a wrong energy inside the bound, on a state seen before;
 // each drop counted by reason (DroppedTrajectories) and the first ones
 // logged with their keys. Only a step with nothing finite left is skipped and
 // counted (it never reaches the optimizer).
@@ -122,8 +122,9 @@ struct TrainerOptions {
   // --max_abs_energy.
   double max_abs_energy = kLargestEnergyBound;
   // >= 0: drop a trajectory whose energy differs by more than this from the
-  // consensus of the earlier reports of its object (energy_consensus.h);
-  // for oracles that are functions of the object, as every built-in one is.
+  // consensus of the earlier reports of its terminal state x
+  // (energy_consensus.h); for oracles that are functions of x, as every
+  // built-in one is.
   // < 0: off. NaN is refused.
   double max_energy_disagreement = -1;
   uint64_t seed = 0;
@@ -224,8 +225,9 @@ class Trainer {
       const std::vector<TrajectoryRef>& refs);
   void CountDrop(int64_t& counter, absl::string_view reason,
                  const Trajectory& t, absl::string_view detail);
-  // Reports t's energy to consensus_ (non-null); false if it is outvoted.
-  bool EnergyAgrees(const Trajectory& t);
+  // Reports t's energy to consensus_ (non-null); false if it is outvoted,
+  // with x's consensus energy in *consensus.
+  bool EnergyAgrees(const Trajectory& t, double* consensus);
 
   Trainer(const Task& task, const TrainerOptions& options);
   absl::StatusOr<TrajectoryBatch> Prepare(const std::vector<TrajectoryRef>& refs,
