@@ -186,7 +186,7 @@ std::vector<TrajectoryRef> Trainer::WithUsableEnergies(
       if (consensus_ != nullptr && !EnergyAgrees(*t, &consensus)) {
         CountDrop(dropped_.inconsistent_energy, "inconsistent_energy", *t,
                   absl::StrFormat("energy %.17g, where earlier reports of its "
-                                  "object say %.17g",
+                                  "terminal state say %.17g",
                                   t->energy, consensus));
         continue;
       }
