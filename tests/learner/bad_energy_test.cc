@@ -191,6 +191,35 @@ TEST_F(BadEnergyTest, AnEnergyOutvotedByEarlierReportsIsDroppedInsideTheBound) {
   EXPECT_EQ((*fresh)->dropped().total(), 0);
 }
 
+// The consensus is per terminal state, not per Task::ObjectKey: two states
+// can be one object and still have different, right energies (the sEH
+// proxy scores one molecule built from two fragment trees differently).
+// Here every bag is "one object"; the states' energies must all train.
+TEST(EnergyConsensusKeyTest, StatesOfOneObjectKeepTheirOwnEnergies) {
+  class OneObjectBag : public BagTask {
+   public:
+    // Threshold 3: aab has the base energy, bbb the frequent (or mode) one.
+    OneObjectBag() : BagTask(2, 3, 3) {}
+    std::string ObjectKey(const State&) const override { return "one"; }
+  };
+  OneObjectBag task;
+  std::vector<TrajectoryRef> batch;
+  uint64_t seq = 0;
+  for (std::vector<int32_t> a : {std::vector<int32_t>{0, 0, 1, 2},
+                                 std::vector<int32_t>{1, 1, 1, 2},
+                                 std::vector<int32_t>{0, 1, 0, 2}}) {
+    batch.push_back(MakeTrajectory(task, a, task.Energy(task.Replay(a)->back()), seq++));
+  }
+  ASSERT_NE(batch[0]->energy, batch[1]->energy);
+  TrainerOptions options = Options(Objective::kSubTB);
+  options.max_energy_disagreement = 0;
+  auto trainer = Trainer::Create(task, options);
+  ASSERT_TRUE(trainer.ok());
+  ASSERT_TRUE((*trainer)->PolicyStep(batch).ok());
+  ASSERT_TRUE((*trainer)->PolicyStep(batch).ok());
+  EXPECT_EQ((*trainer)->dropped().total(), 0);
+}
+
 // With nothing usable left the step is skipped: NaN, counted, no update.
 TEST_F(BadEnergyTest, AStepIsSkippedOnlyWhenNothingIsLeft) {
   auto trainer = Trainer::Create(task_, Options(Objective::kSubTB));
