@@ -17,6 +17,7 @@
 #include "learner/grad_clip.h"
 #include "learner/policy_loss.h"
 #include "learner/torch_status.h"
+#include "learner/trajectory_states.h"
 #include "tasks/instance_family.h"
 
 namespace ledgfn {
@@ -204,16 +205,12 @@ bool Trainer::EnergyAgrees(const Trajectory& t, double* consensus) {
   // What cannot be replayed is the batch builder's to report.
   absl::StatusOr<std::shared_ptr<const Task>> instance = InstanceOf(task_, t.instance);
   if (!instance.ok()) return true;
-  std::vector<State> replayed;
-  if (t.states == nullptr) {
-    absl::StatusOr<std::vector<State>> states = (*instance)->Replay(t.actions);
-    if (!states.ok()) return true;
-    replayed = *std::move(states);
-  }
+  auto states = TrajectoryStates(**instance, t);
+  if (!states.ok()) return true;
   // Keyed by the state x itself, not Task::ObjectKey: E is a function of x,
   // and two states can be one object (the sEH proxy scores one molecule
   // built from different fragment trees differently).
-  const State& x = t.states != nullptr ? t.states->back() : replayed.back();
+  const State& x = (*states)->back();
   return consensus_->Report(
       absl::StrCat(t.instance.ToString(), "/", absl::StrJoin(x, ",")), t.energy,
       consensus);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "learner/trajectory_states.h"
 #include "tasks/instance_family.h"
 
 namespace ledgfn {
@@ -38,8 +39,7 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
   // the states. A trajectory that carries its states was replayed already
   // in this process (common/trajectory.h): they are used as they are.
   std::vector<std::shared_ptr<const Task>> tasks(batch);
-  std::vector<std::vector<State>> replayed_here(batch);
-  std::vector<const std::vector<State>*> states(batch);
+  std::vector<std::shared_ptr<const std::vector<State>>> states(batch);
   int64_t max_length = 0;
   int64_t A = 0;
   int64_t Ab = 0;
@@ -51,17 +51,12 @@ absl::StatusOr<TrajectoryBatch> BuildTrajectoryBatch(
           "trajectory %d: %s", b, instance.status().message()));
     }
     tasks[b] = *std::move(instance);
-    if (traj.states != nullptr) {
-      states[b] = traj.states.get();
-    } else {
-      auto replayed = tasks[b]->Replay(traj.actions);
-      if (!replayed.ok()) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "trajectory %d: %s", b, replayed.status().message()));
-      }
-      replayed_here[b] = *std::move(replayed);
-      states[b] = &replayed_here[b];
+    auto visited = TrajectoryStates(*tasks[b], traj);
+    if (!visited.ok()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "trajectory %d: %s", b, visited.status().message()));
     }
+    states[b] = *std::move(visited);
     if (!std::isfinite(traj.energy)) {
       return absl::InvalidArgumentError(
           absl::StrFormat("trajectory %d: energy is not finite", b));

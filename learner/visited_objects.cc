@@ -2,19 +2,16 @@
 
 #include <utility>
 
+#include "learner/trajectory_states.h"
+
 namespace ledgfn {
 
 absl::Status VisitedObjects::Add(const Task& task, const Trajectory& trajectory) {
-  State x;
-  if (trajectory.states != nullptr) {
-    x = trajectory.states->back();
-  } else {
-    absl::StatusOr<std::vector<State>> states = task.Replay(trajectory.actions);
-    if (!states.ok()) return states.status();
-    x = std::move(states->back());
-  }
+  auto states = TrajectoryStates(task, trajectory);
+  if (!states.ok()) return states.status();
+  const State& x = (*states)->back();
   if (!keys_.insert(task.ObjectKey(x)).second) return absl::OkStatus();
-  objects_.push_back(VisitedObject{std::move(x), trajectory.energy});
+  objects_.push_back(VisitedObject{x, trajectory.energy});
   return absl::OkStatus();
 }
 

@@ -89,12 +89,7 @@ class Process {
     if (exited_) return status_;
     const auto end = Clock::now() + timeout;
     while (Clock::now() < end) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        status_ = Decode(status);
-        return status_;
-      }
+      if (Reaped()) return status_;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return -1;
@@ -102,15 +97,20 @@ class Process {
   std::string log() const { return ReadFile(log_); }
 
  private:
+  // Reaps the process if it has exited (without waiting); then status_ is
+  // its exit status.
+  bool Reaped() {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    exited_ = true;
+    status_ = Decode(status);
+    return true;
+  }
+
   // Whether the process has a handler for SIGTERM: bit 15 of SigCgt in
   // /proc/<pid>/status. Reaps it (and says no) if it has exited.
   bool CatchesSigterm() {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      exited_ = true;
-      status_ = Decode(status);
-      return false;
-    }
+    if (Reaped()) return false;
     std::istringstream in(ReadFile("/proc/" + std::to_string(pid_) + "/status"));
     std::string line;
     while (std::getline(in, line)) {
