@@ -3,6 +3,7 @@
 // over the selected nodes, and the policy loss of a mixed batch equal to
 // the mean of the per-trajectory losses (disjoint-union batching and
 // padding change nothing).
+#include <unistd.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -20,8 +21,11 @@
 namespace ledgfn {
 namespace {
 
+// Per process: ctest runs these tests in parallel processes, and one must
+// not truncate a file another is reading.
 std::string WriteFile(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path =
+      ::testing::TempDir() + "/" + std::to_string(getpid()) + "-" + name;
   std::ofstream(path) << text;
   return path;
 }
